@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gatehouse-id/gatehouse/pkg/config"
+	"github.com/gatehouse-id/gatehouse/services/platform"
+)
+
+func serve(args []string) int {
+	cfg := platform.DefaultConfig()
+	fs := flag.NewFlagSet("gatehouse serve", flag.ContinueOnError)
+	cfg.RegisterFlags(fs)
+	listTargets := fs.Bool("list-targets", false, "list the targets and exit")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := config.Parse(fs, args, nil); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		fmt.Fprintf(os.Stderr, "gatehouse serve: %v\n", err)
+		return 2
+	}
+	if *listTargets {
+		fmt.Println("all\tevery target below, in one process (embeds NATS when -nats-url is empty)")
+		for _, t := range platform.Targets().Targets() {
+			fmt.Printf("%s\t%s\n", t.Name, t.Help)
+		}
+		return 0
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(os.Stderr, "gatehouse serve: -log-level: %v\n", err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	p, err := platform.Start(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "gatehouse serve: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(os.Stderr, "\nGatehouse is up.\n  metrics:  http://%s/metrics\n  NATS:     %s\n  database: %s\nPress Ctrl-C to stop.\n\n",
+		p.HTTPAddr(), p.NATSURL(), redact(p.DatabaseURL()))
+	<-ctx.Done()
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := p.Stop(sctx); err != nil {
+		fmt.Fprintf(os.Stderr, "gatehouse serve: stop: %v\n", err)
+		return 1
+	}
+	return 0
+}

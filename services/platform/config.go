@@ -1,0 +1,113 @@
+package platform
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-id/gatehouse/services/worker/engine"
+)
+
+// Modes of operation.
+const (
+	ModeDevelopment = "development"
+	ModeProduction  = "production"
+)
+
+// Config is the configuration of `gatehouse serve`.
+type Config struct {
+	Targets     string // comma list of targets, or "all"
+	Mode        string // development | production
+	NATSURL     string // external NATS; empty with target all → embedded server
+	NATSPort    int    // port of the embedded server; -1 = random
+	DatabaseURL string // empty → development PostgreSQL under DataDir
+	DataDir     string // embedded NATS store, dev PostgreSQL, compile cache
+	HTTPAddr    string // /metrics and /healthz (and later the frontdoor)
+
+	WorkerConcurrency int
+	WorkerQueue       int
+	Limits            engine.Limits
+	FetchAllow        string // comma list of CIDRs or host:port the fetch guard lets through
+	FetchAllowHTTP    bool
+}
+
+// DefaultConfig returns the defaults of every flag.
+func DefaultConfig() Config {
+	return Config{
+		Targets: "all", Mode: ModeDevelopment, NATSPort: 4222, DataDir: ".gatehouse",
+		HTTPAddr: "127.0.0.1:8080", Limits: engine.DefaultLimits(),
+	}
+}
+
+// RegisterFlags binds the configuration to flags.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Targets, "target", c.Targets, "comma list of targets to run, or all (see -list-targets)")
+	fs.StringVar(&c.Mode, "env", c.Mode, "development or production")
+	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "NATS server URL; empty with -target=all runs an embedded server")
+	fs.IntVar(&c.NATSPort, "nats-port", c.NATSPort, "port of the embedded NATS server (-1: random)")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL; empty starts a development PostgreSQL under -data-dir")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "working data: embedded NATS store, development PostgreSQL, compile cache")
+	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP listen address for /metrics and /healthz")
+	fs.IntVar(&c.WorkerConcurrency, "worker-concurrency", c.WorkerConcurrency, "executions a worker runs at once (0: 2×CPUs)")
+	fs.IntVar(&c.WorkerQueue, "worker-queue", c.WorkerQueue, "requests waiting for a worker slot before shedding (0: 64×concurrency)")
+	fs.DurationVar(&c.Limits.Timeout, "wasm-timeout", c.Limits.Timeout, "execution timeout of one workflow run")
+	fs.Func("wasm-memory-pages", fmt.Sprintf("memory limit of a workflow instance in 64 KiB pages (default %d)", c.Limits.MemoryPages), func(s string) error {
+		var n uint32
+		if _, err := fmt.Sscan(s, &n); err != nil {
+			return fmt.Errorf("not a number of pages: %q", s)
+		}
+		c.Limits.MemoryPages = n
+		return nil
+	})
+	fs.IntVar(&c.Limits.MaxFetchCalls, "wasm-max-fetch-calls", c.Limits.MaxFetchCalls, "fetch calls allowed per run")
+	fs.StringVar(&c.FetchAllow, "fetch-allow", c.FetchAllow, "comma list of CIDRs or host:port that workflow fetch may reach despite the SSRF guard")
+	fs.BoolVar(&c.FetchAllowHTTP, "fetch-allow-http", c.FetchAllowHTTP, "let workflow fetch use plain http (development only)")
+}
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Mode != ModeDevelopment && c.Mode != ModeProduction {
+		errs = append(errs, fmt.Errorf("-env must be development or production, not %q", c.Mode))
+	}
+	all := false
+	for _, t := range strings.Split(c.Targets, ",") {
+		all = all || strings.TrimSpace(t) == "all"
+	}
+	if c.NATSURL == "" && !all {
+		errs = append(errs, errors.New("-nats-url is required unless -target=all (only the all-in-one process embeds NATS)"))
+	}
+	if c.Mode == ModeProduction && c.DatabaseURL == "" {
+		errs = append(errs, errors.New("-database-url is required with -env=production (the development PostgreSQL is for development only)"))
+	}
+	if c.Mode == ModeProduction && c.FetchAllowHTTP {
+		errs = append(errs, errors.New("-fetch-allow-http is not allowed with -env=production"))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("-data-dir is required"))
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		errs = append(errs, fmt.Errorf("-http-addr %q: %w", c.HTTPAddr, err))
+	}
+	if c.NATSPort < -1 || c.NATSPort > 65535 {
+		errs = append(errs, fmt.Errorf("-nats-port %d is out of range", c.NATSPort))
+	}
+	if c.WorkerConcurrency < 0 || c.WorkerQueue < 0 {
+		errs = append(errs, errors.New("-worker-concurrency and -worker-queue must not be negative"))
+	}
+	if err := c.Limits.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (c Config) path(elem ...string) string {
+	return filepath.Join(append([]string{c.DataDir}, elem...)...)
+}
+
+// shutdownTimeout bounds a graceful stop.
+const shutdownTimeout = 20 * time.Second

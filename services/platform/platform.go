@@ -1,0 +1,272 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/gatehouse-id/gatehouse/migrations"
+	"github.com/gatehouse-id/gatehouse/pkg/devpg"
+	"github.com/gatehouse-id/gatehouse/pkg/embednats"
+	"github.com/gatehouse-id/gatehouse/pkg/modules"
+	"github.com/gatehouse-id/gatehouse/pkg/natsrpc"
+	"github.com/gatehouse-id/gatehouse/pkg/pgstore"
+	"github.com/gatehouse-id/gatehouse/services/deployments"
+	"github.com/gatehouse-id/gatehouse/services/worker"
+	"github.com/gatehouse-id/gatehouse/services/worker/egress"
+	"github.com/gatehouse-id/gatehouse/services/worker/engine"
+	"github.com/gatehouse-id/gatehouse/wasm-sdk/go/abi"
+)
+
+// Platform is a running set of targets.
+type Platform struct {
+	cfg      Config
+	log      *slog.Logger
+	running  *modules.Running
+	registry *prometheus.Registry
+	rpcm     *natsrpc.Metrics
+	router   chi.Router
+	server   *http.Server
+	httpAddr string
+
+	natsServer *embednats.Server
+	nc         *nats.Conn
+	natsURL    string
+	pgServer   *devpg.Server
+	pool       *pgxpool.Pool
+	dbURL      string
+}
+
+// NATS returns the platform's NATS connection (nil if no target needed one).
+func (p *Platform) NATS() *nats.Conn { return p.nc }
+
+// NATSURL is the URL of the NATS server in use.
+func (p *Platform) NATSURL() string { return p.natsURL }
+
+// DatabaseURL is the URL of the PostgreSQL database in use.
+func (p *Platform) DatabaseURL() string { return p.dbURL }
+
+// HTTPAddr is the address the HTTP listener is bound to.
+func (p *Platform) HTTPAddr() string { return p.httpAddr }
+
+// Router is the HTTP router; targets mount their routes on it.
+func (p *Platform) Router() chi.Router { return p.router }
+
+// Targets returns the manager with every module registered, for -list-targets.
+func Targets() *modules.Manager { return (&Platform{}).manager() }
+
+// Start validates cfg and starts the selected targets, their dependencies and
+// the HTTP listener.
+func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Platform, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	p := &Platform{cfg: cfg, log: log, registry: prometheus.NewRegistry(), router: chi.NewRouter()}
+	p.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	p.rpcm = natsrpc.NewMetrics(p.registry)
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	running, err := p.manager().Start(ctx, cfg.Targets)
+	if err != nil {
+		return nil, err
+	}
+	p.running = running
+	if err := p.serveHTTP(); err != nil {
+		_ = running.Stop(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	log.Info("gatehouse is running", "targets", strings.Join(running.Names(), ","), "http", "http://"+p.httpAddr,
+		"metrics", "http://"+p.httpAddr+"/metrics", "nats", p.natsURL)
+	return p, nil
+}
+
+// Stop stops the HTTP listener, then every module in reverse start order.
+func (p *Platform) Stop(ctx context.Context) error {
+	var errs []error
+	if p.server != nil {
+		errs = append(errs, p.server.Shutdown(ctx))
+	}
+	if p.running != nil {
+		errs = append(errs, p.running.Stop(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+func (p *Platform) serveHTTP() error {
+	p.router.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		if p.nc != nil && !p.nc.IsConnected() {
+			http.Error(w, "nats disconnected", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	p.router.Handle("/metrics", promhttp.HandlerFor(p.registry, promhttp.HandlerOpts{}))
+	ln, err := net.Listen("tcp", p.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", p.cfg.HTTPAddr, err)
+	}
+	p.httpAddr = ln.Addr().String()
+	p.server = &http.Server{Handler: p.router, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := p.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			p.log.Error("http server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+func (p *Platform) manager() *modules.Manager {
+	m := modules.New(p.log)
+	m.Register(modules.Module{Name: "nats", Internal: true, Start: p.startNATS})
+	m.Register(modules.Module{Name: "database", Internal: true, Start: p.startDatabase})
+	m.Register(modules.Module{Name: "deployments", Deps: []string{"nats", "database"},
+		Help: "validates and stores workflow deployments; decides what is live", Start: p.startDeployments})
+	m.Register(modules.Module{Name: "worker", Deps: []string{"nats"},
+		Help: "runs workflows for triggers (scale horizontally)", Start: p.startWorker})
+	return m
+}
+
+func (p *Platform) startNATS(ctx context.Context) (func(context.Context) error, error) {
+	url := p.cfg.NATSURL
+	if url == "" {
+		srv, err := embednats.Start(ctx, embednats.Options{
+			StoreDir: p.cfg.path("nats"), Port: p.cfg.NATSPort, Host: "127.0.0.1", Logger: p.log,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("embedded NATS: %w", err)
+		}
+		p.natsServer = srv
+		url = srv.ClientURL()
+		p.log.Info("started embedded NATS server with JetStream", "url", url, "store", p.cfg.path("nats"))
+	}
+	nc, err := nats.Connect(url, nats.Name("gatehouse"), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond))
+	if err != nil {
+		if p.natsServer != nil {
+			p.natsServer.Shutdown()
+		}
+		return nil, fmt.Errorf("connect to NATS at %s: %w", url, err)
+	}
+	p.nc, p.natsURL = nc, url
+	return func(context.Context) error {
+		err := nc.Drain()
+		for nc.IsDraining() {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if p.natsServer != nil {
+			p.natsServer.Shutdown()
+		}
+		return err
+	}, nil
+}
+
+func (p *Platform) startDatabase(ctx context.Context) (func(context.Context) error, error) {
+	url := p.cfg.DatabaseURL
+	if url == "" {
+		srv, err := devpg.Start(ctx, devpg.Options{DataDir: p.cfg.path("postgres"), Logger: p.log})
+		if err != nil {
+			return nil, fmt.Errorf("development PostgreSQL: %w", err)
+		}
+		p.pgServer = srv
+		url = srv.URL()
+	}
+	pool, err := pgstore.Open(ctx, url)
+	if err != nil {
+		if p.pgServer != nil {
+			_ = p.pgServer.Stop(ctx)
+		}
+		return nil, err
+	}
+	p.pool, p.dbURL = pool, url
+	return func(ctx context.Context) error {
+		pool.Close()
+		if p.pgServer != nil {
+			if err := p.pgServer.Stop(ctx); err != nil {
+				return err
+			}
+			p.log.Info("stopped development PostgreSQL", "dir", p.pgServer.DataDir())
+		}
+		return nil
+	}, nil
+}
+
+func (p *Platform) migrate(ctx context.Context, schema string) error {
+	sub, err := fs.Sub(migrations.FS, schema)
+	if err != nil {
+		return fmt.Errorf("migrations for %s: %w", schema, err)
+	}
+	return pgstore.Migrate(ctx, p.pool, schema, sub)
+}
+
+func (p *Platform) startDeployments(ctx context.Context) (func(context.Context) error, error) {
+	if err := p.migrate(ctx, deployments.Schema); err != nil {
+		return nil, err
+	}
+	eng, err := engine.New(ctx, engine.Config{CacheDir: p.cfg.path("cache", "wazero"), Limits: p.cfg.Limits, Logger: p.log})
+	if err != nil {
+		return nil, err
+	}
+	svc, err := deployments.Start(ctx, p.nc, p.pool, deployments.Config{
+		Logger: p.log, Metrics: p.rpcm, Validator: engineValidator{eng},
+	})
+	if err != nil {
+		_ = eng.Close(ctx)
+		return nil, err
+	}
+	return func(ctx context.Context) error { return errors.Join(svc.Stop(ctx), eng.Close(ctx)) }, nil
+}
+
+func (p *Platform) startWorker(ctx context.Context) (func(context.Context) error, error) {
+	svc, err := worker.Start(ctx, p.nc, worker.Config{
+		Concurrency: p.cfg.WorkerConcurrency, Queue: p.cfg.WorkerQueue,
+		Engine: engine.Config{
+			CacheDir: p.cfg.path("cache", "wazero"), Limits: p.cfg.Limits,
+			Egress: egress.Config{Allow: splitList(p.cfg.FetchAllow), AllowHTTP: p.cfg.FetchAllowHTTP},
+		},
+		Logger: p.log, Metrics: p.rpcm, Registerer: p.registry,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return svc.Stop, nil
+}
+
+// engineValidator validates uploads by compiling them in the engine and
+// dropping the warm instance afterwards: the deployments service only checks.
+type engineValidator struct{ eng *engine.Engine }
+
+func (v engineValidator) Validate(ctx context.Context, wasm []byte) (abi.Settings, error) {
+	m, err := v.eng.Compile(ctx, wasm)
+	if err != nil {
+		return abi.Settings{}, err
+	}
+	defer v.eng.Drop(m.SHA256())
+	return m.Settings(), nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -1,0 +1,297 @@
+package platform
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/gatehouse-id/gatehouse/pkg/natsrpc"
+	"github.com/gatehouse-id/gatehouse/pkg/pgtest"
+	dapi "github.com/gatehouse-id/gatehouse/services/deployments/api"
+	"github.com/gatehouse-id/gatehouse/services/wasmbuild"
+	wapi "github.com/gatehouse-id/gatehouse/services/worker/api"
+	"github.com/gatehouse-id/gatehouse/wasm-sdk/go/abi"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+const env = "production"
+
+var tokensEvent = json.RawMessage(`{"request":{"ip":"203.0.113.9","auth":{"audience":["api"]}},
+ "context":{"auth":{"origin":"authorization_request","connectionId":"conn_1"},"user":{"id":"kp_1"},
+ "organization":{"code":"org_1"},"application":{"clientId":"c1"},"workflow":{"trigger":"user:tokens_generation"}}}`)
+
+func startPlatform(t *testing.T) *Platform {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.DatabaseURL = pgtest.NewDatabase(t)
+	cfg.NATSPort = -1
+	cfg.HTTPAddr = "127.0.0.1:0"
+	cfg.DataDir = t.TempDir()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	p, err := Start(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := p.Stop(ctx); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	})
+	return p
+}
+
+func upload(t *testing.T, p *Platform, wasm []byte) dapi.UploadResponse {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	js, err := jetstream.New(p.NATS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sha, err := dapi.PutArtifact(ctx, js, wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := natsrpc.Call[dapi.UploadRequest, dapi.UploadResponse](ctx, p.NATS(), dapi.SubjectUpload,
+		dapi.UploadRequest{Env: env, SHA256: sha, Source: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func call[Req, Resp any](t *testing.T, p *Platform, subject string, req Req) (Resp, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return natsrpc.Call[Req, Resp](ctx, p.NATS(), subject, req)
+}
+
+// eventually fires the trigger until check accepts the decision: the change
+// event that drops caches is asynchronous.
+func eventually(t *testing.T, c *wapi.Client, preview string, what string, check func(d wapi.Decision) bool) wapi.Decision {
+	t.Helper()
+	var d wapi.Decision
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		var err error
+		d, err = c.Fire(context.Background(), env, abi.TriggerTokensGeneration, tokensEvent, preview)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if check(d) {
+			return d
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s: last decision %+v", what, d)
+	return d
+}
+
+func TestWorkflowLifecycleEndToEnd(t *testing.T) {
+	v1wasm := wasmbuild.ForTest(t, "../../wasm-sdk/examples/tokensbench")
+	v2wasm := wasmbuild.ForTest(t, "testdata/guests/tokensdeny")
+	p := startPlatform(t)
+	client, err := wapi.NewClient(p.NATS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+
+	d := eventually(t, client, "", "no workflow yet", func(d wapi.Decision) bool { return !d.Ran && d.Error == nil })
+
+	v1 := upload(t, p, v1wasm)
+	if v1.Deployment.Status != dapi.StatusLive || v1.PreviewPassword == "" || v1.Deployment.WorkflowID != "tokensBench" {
+		t.Fatalf("v1 upload: %+v", v1)
+	}
+	if !logHas(v1.BuildLog, "tokensBench") {
+		t.Fatalf("build log does not describe the workflow: %+v", v1.BuildLog)
+	}
+	d = eventually(t, client, "", "v1 live", func(d wapi.Decision) bool { return d.Ran })
+	if d.Error != nil || string(d.AccessTokenClaims["ip"]) != `"203.0.113.9"` || string(d.AccessTokenClaims["org"]) != `"org_1"` {
+		t.Fatalf("v1 decision: %+v", d)
+	}
+	if d.DeploymentID != v1.Deployment.ID || d.FailurePolicy != "stop" {
+		t.Fatalf("v1 decision metadata: %+v", d)
+	}
+
+	v2 := upload(t, p, v2wasm)
+	if v2.Deployment.Status != dapi.StatusLive {
+		t.Fatalf("v2 upload: %+v", v2.Deployment)
+	}
+	d = eventually(t, client, "", "v2 live", func(d wapi.Decision) bool { return d.Denied != nil })
+	if d.Denied.Reason != "v2 denies kp_1" {
+		t.Fatalf("v2 decision: %+v", d)
+	}
+	got, err := call[dapi.IDRequest, dapi.Deployment](t, p, dapi.SubjectGet, dapi.IDRequest{Env: env, DeploymentID: v1.Deployment.ID})
+	if err != nil || got.Status != dapi.StatusDeployed {
+		t.Fatalf("v1 after v2 went live: %+v %v", got, err)
+	}
+
+	// Roll back to v1; preview v2 with its password while v1 is live.
+	if _, err := call[dapi.IDRequest, dapi.Deployment](t, p, dapi.SubjectMakeLive, dapi.IDRequest{Env: env, DeploymentID: v1.Deployment.ID}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, client, "", "rollback to v1", func(d wapi.Decision) bool { return d.Ran && d.Denied == nil && d.AccessTokenClaims["ip"] != nil })
+	d = eventually(t, client, v2.Deployment.ID, "preview v2", func(d wapi.Decision) bool { return d.Denied != nil })
+	if d.DeploymentID != v2.Deployment.ID {
+		t.Fatalf("preview ran %s, want %s", d.DeploymentID, v2.Deployment.ID)
+	}
+	for pw, want := range map[string]bool{v2.PreviewPassword: true, "wrong": false, v1.PreviewPassword: false} {
+		res, err := call[dapi.PreviewCheckRequest, dapi.PreviewCheckResponse](t, p, dapi.SubjectPreviewCheck,
+			dapi.PreviewCheckRequest{Env: env, DeploymentID: v2.Deployment.ID, Password: pw})
+		if err != nil || res.OK != want {
+			t.Fatalf("preview check: ok=%v err=%v, want %v", res.OK, err, want)
+		}
+	}
+
+	// A live deployment cannot be deleted; deactivating stops the workflow.
+	_, err = call[dapi.IDRequest, dapi.Empty](t, p, dapi.SubjectDelete, dapi.IDRequest{Env: env, DeploymentID: v1.Deployment.ID})
+	if natsrpc.CodeOf(err) != natsrpc.CodeFailedPrecondition || !strings.Contains(err.Error(), "is live") {
+		t.Fatalf("deleting the live deployment: %v", err)
+	}
+	if _, err := call[dapi.IDRequest, dapi.Deployment](t, p, dapi.SubjectDeactivate, dapi.IDRequest{Env: env, DeploymentID: v1.Deployment.ID}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, client, "", "deactivated", func(d wapi.Decision) bool { return !d.Ran && d.Error == nil })
+	if _, err := call[dapi.IDRequest, dapi.Empty](t, p, dapi.SubjectDelete, dapi.IDRequest{Env: env, DeploymentID: v2.Deployment.ID}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = call[dapi.IDRequest, dapi.Deployment](t, p, dapi.SubjectGet, dapi.IDRequest{Env: env, DeploymentID: v2.Deployment.ID})
+	if natsrpc.CodeOf(err) != natsrpc.CodeNotFound {
+		t.Fatalf("deleted deployment still there: %v", err)
+	}
+	logs, err := call[dapi.LogsRequest, dapi.LogsResponse](t, p, dapi.SubjectLogs, dapi.LogsRequest{Env: env, Kind: dapi.LogSync})
+	if err != nil || !entriesHave(logs.Entries, "deactivated") || !entriesHave(logs.Entries, "received module") {
+		t.Fatalf("sync log: %+v %v", logs.Entries, err)
+	}
+
+	// The worker's metrics are on /metrics.
+	resp, err := http.Get("http://" + p.HTTPAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`gatehouse_trigger_executions_total{outcome="ok",trigger="user:tokens_generation"}`,
+		`gatehouse_trigger_executions_total{outcome="denied",trigger="user:tokens_generation"}`,
+		`gatehouse_rpc_requests_total{code="ok",endpoint="upload",service="gatehouse-deployments"}`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+func TestUploadValidationFailuresAreRecordedAndChangeNothing(t *testing.T) {
+	good := wasmbuild.ForTest(t, "../../wasm-sdk/examples/tokensbench")
+	cases := []struct {
+		name string
+		wasm []byte
+		want string
+	}{
+		{"malformed", []byte("this is not wasm"), "invalid workflow module"},
+		{"no exports", []byte("\x00asm\x01\x00\x00\x00"), "gatehouse_"},
+		{"duplicate id", wasmbuild.ForTest(t, "testdata/guests/dupid"), "duplicate workflow ID"},
+		{"second workflow for trigger", wasmbuild.ForTest(t, "testdata/guests/othertokens"), "more than one workflow assigned to trigger user:tokens_generation"},
+		{"binding not available", wasmbuild.ForTest(t, "testdata/guests/badbinding"), "kinde.mfa"},
+	}
+	p := startPlatform(t)
+	live := upload(t, p, good)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := upload(t, p, c.wasm)
+			if res.Deployment.Status != dapi.StatusFailed || res.PreviewPassword != "" {
+				t.Fatalf("status %s (preview password set: %v), want Failed", res.Deployment.Status, res.PreviewPassword != "")
+			}
+			if !strings.Contains(res.Deployment.Error, c.want) || !logHas(res.BuildLog, c.want) {
+				t.Fatalf("error %q / build log %+v does not say %q", res.Deployment.Error, res.BuildLog, c.want)
+			}
+		})
+	}
+	lr, err := call[dapi.LiveRequest, dapi.LiveResponse](t, p, dapi.SubjectLive, dapi.LiveRequest{Env: env, Trigger: abi.TriggerTokensGeneration})
+	if err != nil || lr.Deployment == nil || lr.Deployment.ID != live.Deployment.ID {
+		t.Fatalf("the live deployment changed after failed uploads: %+v %v", lr.Deployment, err)
+	}
+	_, err = call[dapi.UploadRequest, dapi.UploadResponse](t, p, dapi.SubjectUpload, dapi.UploadRequest{Env: env, SHA256: "nothex"})
+	if natsrpc.CodeOf(err) != natsrpc.CodeInvalidArgument {
+		t.Fatalf("bad digest: %v", err)
+	}
+	_, err = call[dapi.UploadRequest, dapi.UploadResponse](t, p, dapi.SubjectUpload, dapi.UploadRequest{Env: env, SHA256: strings.Repeat("ab", 32)})
+	if natsrpc.CodeOf(err) != natsrpc.CodeNotFound {
+		t.Fatalf("unknown digest: %v", err)
+	}
+	_, err = call[dapi.ListRequest, dapi.ListResponse](t, p, dapi.SubjectList, dapi.ListRequest{Env: "Bad.Env"})
+	if natsrpc.CodeOf(err) != natsrpc.CodeInvalidArgument {
+		t.Fatalf("bad environment: %v", err)
+	}
+}
+
+func TestWorkerAnswersMalformedTriggersClearlyAndKeepsServing(t *testing.T) {
+	p := startPlatform(t)
+	upload(t, p, wasmbuild.ForTest(t, "../../wasm-sdk/examples/tokensbench"))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	subject := wapi.Subject(env, abi.TriggerTokensGeneration)
+	_, err := natsrpc.CallRaw(ctx, p.NATS(), subject, []byte(`{"event": {not json`))
+	if natsrpc.CodeOf(err) != natsrpc.CodeInvalidArgument || !strings.Contains(err.Error(), "not valid JSON") {
+		t.Fatalf("invalid JSON: %v", err)
+	}
+	_, err = natsrpc.CallRaw(ctx, p.NATS(), "gatehouse.trigger.production.user.nope", []byte(`{"event":{}}`))
+	if natsrpc.CodeOf(err) != natsrpc.CodeInvalidArgument || !strings.Contains(err.Error(), "known trigger") {
+		t.Fatalf("unknown trigger: %v", err)
+	}
+	out, err := natsrpc.CallRaw(ctx, p.NATS(), subject, []byte(`{"event":[1,2,3]}`))
+	var d wapi.Decision
+	if err != nil || json.Unmarshal(out, &d) != nil || d.Error == nil || d.Error.Code != wapi.ErrCodeInvalidEvent {
+		t.Fatalf("event that is not an object: %s %v", out, err)
+	}
+	out, err = natsrpc.CallRaw(ctx, p.NATS(), subject, mustJSON(wapi.TriggerRequest{Event: tokensEvent}))
+	d = wapi.Decision{}
+	if err != nil || json.Unmarshal(out, &d) != nil || d.Error != nil || !d.Ran {
+		t.Fatalf("worker stopped serving after bad input: %s %v", out, err)
+	}
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func logHas(entries []dapi.LogEntry, s string) bool { return entriesHave(entries, s) }
+
+func entriesHave(entries []dapi.LogEntry, s string) bool {
+	for _, e := range entries {
+		if strings.Contains(e.Message, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestConfigValidateReportsEveryProblem(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Targets = "worker"
+	cfg.Mode = "prod"
+	cfg.HTTPAddr = "nonsense"
+	err := cfg.Validate()
+	for _, want := range []string{"-nats-url is required", "-env must be", "-http-addr"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate() = %v; want it to mention %q", err, want)
+		}
+	}
+}

@@ -1,0 +1,23 @@
+// Package engine runs Gatehouse workflow modules: WebAssembly reactors that
+// speak ABI v1 (wasm-sdk/go/abi), under wazero.
+//
+// An Engine compiles each module once per sha256 (optionally backed by an
+// on-disk compilation cache), validates its exports and settings, and keeps
+// warm instances in a pool per module, because instantiating a Go wasip1
+// module costs milliseconds while calling a warm one costs microseconds.
+// Execute takes a warm instance, writes the event into it, calls
+// gatehouse_handle under a deadline and turns the host-function calls the
+// workflow made into an api.Decision.
+//
+// # Isolation
+//
+// Every host function checks its binding: it must be declared in the
+// workflow's settings (console and url are native and always granted) and
+// available for the workflow's trigger. A violation fails the call and the
+// whole execution (api.ErrCodeBinding), so a workflow cannot carry on past
+// it. Modules get no filesystem, arguments or environment; stdout and stderr
+// go to the execution's console capture. An instance that traps, times out,
+// exits or exhausts its memory is discarded, never returned to the pool.
+// fetch goes through package egress, which refuses private, loopback and
+// link-local destinations after DNS resolution.
+package engine

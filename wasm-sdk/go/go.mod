@@ -1,0 +1,3 @@
+module github.com/gatehouse-id/gatehouse/wasm-sdk/go
+
+go 1.24
