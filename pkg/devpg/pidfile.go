@@ -1,7 +1,6 @@
 package devpg
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -66,25 +65,4 @@ func isPostgres(pid int) bool {
 func procMounted() bool {
 	_, err := os.Stat("/proc/self")
 	return err == nil
-}
-
-// tail returns the last n lines of the file at path, for error messages.
-func tail(path string, n int) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Sprintf("(no server log: %v)", err)
-	}
-	defer f.Close()
-	var lines []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-		if len(lines) > n {
-			lines = lines[1:]
-		}
-	}
-	if len(lines) == 0 {
-		return "(server log is empty)"
-	}
-	return strings.Join(lines, "\n")
 }

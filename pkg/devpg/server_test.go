@@ -27,9 +27,13 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// baseDir returns a fresh directory the postgres user can traverse.
+// baseDir returns a fresh directory the postgres user can traverse, on the
+// memory-backed /dev/shm when there is one (initdb is about twice as fast).
 func baseDir(t testing.TB) string {
-	dir, err := os.MkdirTemp("", "devpg-test-")
+	dir, err := os.MkdirTemp("/dev/shm", "devpg-test-")
+	if err != nil {
+		dir, err = os.MkdirTemp("", "devpg-test-")
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

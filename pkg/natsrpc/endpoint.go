@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
 )
 
@@ -156,22 +157,30 @@ func (ep *endpoint) safeServe(ctx context.Context, req micro.Request) (out []byt
 	return ep.serve(ctx, req)
 }
 
-// reply is the one place that writes replies and errors.
+// reply is the one place that writes replies and errors. It publishes to the
+// request's reply subject itself rather than through micro's Respond: micro
+// reads its own per-request bookkeeping as soon as the subscription handler
+// returns, while our pool may still be working, and writing it from another
+// goroutine would race. (micro's $SRV.STATS therefore counts enqueueing; the
+// Prometheus metrics below measure the real work.)
 func (ep *endpoint) reply(req micro.Request, out []byte, err error, start time.Time) {
 	code := Code("ok")
-	var rerr error
+	msg := &nats.Msg{Subject: req.Reply(), Data: out}
 	if err != nil {
-		c, msg := toWire(err)
+		c, text := toWire(err)
 		code = c
 		if c == CodeInternal {
 			ep.svc.log.Error("request failed", "endpoint", ep.cfg.Name, "err", err)
 		}
-		rerr = req.Error(string(c), msg, nil)
-	} else {
-		rerr = req.Respond(out)
+		msg.Data = nil
+		msg.Header = nats.Header{}
+		msg.Header.Set(micro.ErrorCodeHeader, string(c))
+		msg.Header.Set(micro.ErrorHeader, text)
 	}
-	if rerr != nil {
-		ep.svc.log.Warn("reply failed", "endpoint", ep.cfg.Name, "err", rerr)
+	if msg.Subject == "" {
+		ep.svc.log.Warn("request without a reply subject dropped", "endpoint", ep.cfg.Name)
+	} else if perr := ep.svc.nc.PublishMsg(msg); perr != nil {
+		ep.svc.log.Warn("reply failed", "endpoint", ep.cfg.Name, "err", perr)
 	}
 	ep.svc.metrics.observe(ep.svc.name, ep.cfg.Name, string(code), time.Since(start))
 }

@@ -118,6 +118,10 @@ func startCluster(ctx context.Context) (baseDir string, s *devpg.Server, err err
 	if err != nil {
 		return "", nil, err
 	}
+	if err := startWatchdog(base); err != nil {
+		_ = s.Stop(ctx)
+		return "", nil, err
+	}
 	return base, s, nil
 }
 

@@ -17,7 +17,9 @@
 // Every [NewDatabase] is a new database with a unique name, dropped when the
 // test ends, so tests may run in parallel.
 //
-// A test binary killed before it could clean up (a timeout, kill -9) leaves
-// its cluster running; the next [Main] on the machine stops such clusters and
-// removes their directories.
+// A test binary that dies before it could clean up (a panicking test, a
+// timeout, kill -9) does not leave its cluster behind: a detached watchdog
+// shell notices within a second, shuts the cluster down and removes its
+// directory. Should the watchdog itself be killed, the next [Main] on the
+// machine removes clusters whose test binary is gone.
 package pgtest

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -136,5 +137,37 @@ func BenchmarkNewDatabase(b *testing.B) {
 func BenchmarkNewServer(b *testing.B) {
 	for b.Loop() {
 		pgtest.NewServer(b)
+	}
+}
+
+// TestClusterGoneWhenBinaryDies runs this test binary again with a test that
+// panics while it holds a cluster, and checks the cluster disappears.
+func TestClusterGoneWhenBinaryDies(t *testing.T) {
+	if os.Getenv("PGTEST_PANIC_CHILD") == "1" {
+		s := pgtest.Server(t)
+		fmt.Println("DATADIR=" + s.DataDir())
+		panic("test panics while PostgreSQL runs")
+	}
+	if testing.Short() {
+		t.Skip("starts a second cluster")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestClusterGoneWhenBinaryDies$", "-test.v")
+	cmd.Env = append(os.Environ(), "PGTEST_PANIC_CHILD=1")
+	out, _ := cmd.CombinedOutput()
+	_, after, ok := strings.Cut(string(out), "DATADIR=")
+	if !ok {
+		t.Fatalf("child did not start a cluster:\n%s", out)
+	}
+	dataDir, _, _ := strings.Cut(after, "\n")
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		_, err := os.Stat(filepath.Dir(dataDir))
+		if os.IsNotExist(err) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cluster %s still there 15s after its test binary died", dataDir)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -28,6 +28,9 @@ type Config struct {
 	Logger    *slog.Logger
 	Metrics   *natsrpc.Metrics
 	Validator Validator
+	// ArtifactReplicas is the replica count of the artifact bucket when the
+	// service creates it (1 for a single NATS server, 3 for a cluster).
+	ArtifactReplicas int
 	// UploadTimeout bounds validation of one upload (compiling a large module
 	// on a cold cache takes seconds).
 	UploadTimeout time.Duration
@@ -60,7 +63,7 @@ func Start(ctx context.Context, nc *nats.Conn, pool *pgxpool.Pool, cfg Config) (
 	if err != nil {
 		return nil, fmt.Errorf("deployments: jetstream: %w", err)
 	}
-	artifacts, err := api.ArtifactStore(ctx, js)
+	artifacts, err := api.CreateArtifactStore(ctx, js, cfg.ArtifactReplicas)
 	if err != nil {
 		return nil, fmt.Errorf("deployments: %w", err)
 	}

@@ -33,13 +33,14 @@ type Config struct {
 	Limits            engine.Limits
 	FetchAllow        string // comma list of CIDRs or host:port the fetch guard lets through
 	FetchAllowHTTP    bool
+	ArtifactReplicas  int // replicas of the artifact bucket when it is created
 }
 
 // DefaultConfig returns the defaults of every flag.
 func DefaultConfig() Config {
 	return Config{
 		Targets: "all", Mode: ModeDevelopment, NATSPort: 4222, DataDir: ".gatehouse",
-		HTTPAddr: "127.0.0.1:8080", Limits: engine.DefaultLimits(),
+		HTTPAddr: "127.0.0.1:8080", Limits: engine.DefaultLimits(), ArtifactReplicas: 1,
 	}
 }
 
@@ -65,6 +66,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	})
 	fs.IntVar(&c.Limits.MaxFetchCalls, "wasm-max-fetch-calls", c.Limits.MaxFetchCalls, "fetch calls allowed per run")
 	fs.StringVar(&c.FetchAllow, "fetch-allow", c.FetchAllow, "comma list of CIDRs or host:port that workflow fetch may reach despite the SSRF guard")
+	fs.IntVar(&c.ArtifactReplicas, "artifact-replicas", c.ArtifactReplicas, "replicas of the workflow artifact bucket when the deployments target creates it (3 on a NATS cluster)")
 	fs.BoolVar(&c.FetchAllowHTTP, "fetch-allow-http", c.FetchAllowHTTP, "let workflow fetch use plain http (development only)")
 }
 
@@ -81,7 +83,7 @@ func (c Config) Validate() error {
 	if c.NATSURL == "" && !all {
 		errs = append(errs, errors.New("-nats-url is required unless -target=all (only the all-in-one process embeds NATS)"))
 	}
-	if c.Mode == ModeProduction && c.DatabaseURL == "" {
+	if c.Mode == ModeProduction && c.DatabaseURL == "" && c.needsDatabase() {
 		errs = append(errs, errors.New("-database-url is required with -env=production (the development PostgreSQL is for development only)"))
 	}
 	if c.Mode == ModeProduction && c.FetchAllowHTTP {
@@ -111,3 +113,18 @@ func (c Config) path(elem ...string) string {
 
 // shutdownTimeout bounds a graceful stop.
 const shutdownTimeout = 20 * time.Second
+
+// needsDatabase reports whether a selected target uses PostgreSQL (workers
+// do not, so they need no database credentials).
+func (c Config) needsDatabase() bool {
+	order, err := Targets().Resolve(c.Targets)
+	if err != nil {
+		return true
+	}
+	for _, n := range order {
+		if n == "database" {
+			return true
+		}
+	}
+	return false
+}

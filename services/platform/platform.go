@@ -155,9 +155,17 @@ func (p *Platform) startNATS(ctx context.Context) (func(context.Context) error, 
 		}
 		p.natsServer = srv
 		url = srv.ClientURL()
-		p.log.Info("started embedded NATS server with JetStream", "url", url, "store", p.cfg.path("nats"))
 	}
-	nc, err := nats.Connect(url, nats.Name("gatehouse"), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond))
+	opts := []nats.Option{nats.Name("gatehouse"), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond)}
+	var nc *nats.Conn
+	var err error
+	if p.natsServer != nil {
+		// In one process the services talk to the embedded server without
+		// a TCP hop; other processes still reach it on url.
+		nc, err = p.natsServer.Connect(opts...)
+	} else {
+		nc, err = nats.Connect(url, opts...)
+	}
 	if err != nil {
 		if p.natsServer != nil {
 			p.natsServer.Shutdown()
@@ -224,7 +232,7 @@ func (p *Platform) startDeployments(ctx context.Context) (func(context.Context) 
 		return nil, err
 	}
 	svc, err := deployments.Start(ctx, p.nc, p.pool, deployments.Config{
-		Logger: p.log, Metrics: p.rpcm, Validator: engineValidator{eng},
+		Logger: p.log, Metrics: p.rpcm, Validator: engineValidator{eng}, ArtifactReplicas: p.cfg.ArtifactReplicas,
 	})
 	if err != nil {
 		_ = eng.Close(ctx)

@@ -295,3 +295,32 @@ func TestConfigValidateReportsEveryProblem(t *testing.T) {
 		}
 	}
 }
+
+func TestAutoLiveOffLeavesUploadsForAHumanToMakeLive(t *testing.T) {
+	wasm := wasmbuild.ForTest(t, "../../wasm-sdk/examples/tokensbench")
+	p := startPlatform(t)
+	if _, err := call[dapi.EnvSettings, dapi.EnvSettings](t, p, dapi.SubjectSetSettings, dapi.EnvSettings{Env: env, AutoLive: false}); err != nil {
+		t.Fatal(err)
+	}
+	res := upload(t, p, wasm)
+	if res.Deployment.Status != dapi.StatusDraft {
+		t.Fatalf("status %s, want Draft while auto-live is off", res.Deployment.Status)
+	}
+	lt, err := call[dapi.LiveTriggersRequest, dapi.LiveTriggersResponse](t, p, dapi.SubjectLiveTriggers, dapi.LiveTriggersRequest{Env: env})
+	if err != nil || len(lt.Triggers) != 0 {
+		t.Fatalf("live triggers %+v %v, want none", lt.Triggers, err)
+	}
+	d, err := call[dapi.IDRequest, dapi.Deployment](t, p, dapi.SubjectMakeLive, dapi.IDRequest{Env: env, DeploymentID: res.Deployment.ID})
+	if err != nil || d.Status != dapi.StatusLive || d.LiveAt == nil {
+		t.Fatalf("make live: %+v %v", d, err)
+	}
+	ws, err := call[dapi.WorkflowsRequest, dapi.WorkflowsResponse](t, p, dapi.SubjectWorkflows, dapi.WorkflowsRequest{Env: env})
+	if err != nil || len(ws.Workflows) != 1 || ws.Workflows[0].Status != "Live" || ws.Workflows[0].LiveDeploymentID != res.Deployment.ID {
+		t.Fatalf("workflows %+v %v", ws.Workflows, err)
+	}
+	// Another environment is independent: nothing is live there.
+	other, err := call[dapi.LiveTriggersRequest, dapi.LiveTriggersResponse](t, p, dapi.SubjectLiveTriggers, dapi.LiveTriggersRequest{Env: "staging"})
+	if err != nil || len(other.Triggers) != 0 {
+		t.Fatalf("staging live triggers %+v %v", other.Triggers, err)
+	}
+}

@@ -19,9 +19,12 @@ import (
 // resolver finds the deployment to run and its compiled module, caching both
 // until the deployments service announces a change.
 type resolver struct {
-	nc        *nats.Conn
-	eng       *engine.Engine
-	artifacts jetstream.ObjectStore
+	nc  *nats.Conn
+	eng *engine.Engine
+	js  jetstream.JetStream
+
+	storeMu   sync.Mutex
+	artifacts jetstream.ObjectStore // opened on first use
 
 	mu      sync.RWMutex
 	gen     uint64                      // bumped by every change; stale lookups are not cached
@@ -29,11 +32,12 @@ type resolver struct {
 	preview map[string]*dapi.Deployment // env + "\x00" + deployment id
 	modules map[string]*engine.Module   // sha256 → compiled module
 
-	flight singleflight.Group
+	flight  singleflight.Group
+	warming sync.WaitGroup // pre-warm goroutines, waited for before the engine closes
 }
 
-func newResolver(nc *nats.Conn, eng *engine.Engine, artifacts jetstream.ObjectStore) *resolver {
-	return &resolver{nc: nc, eng: eng, artifacts: artifacts,
+func newResolver(nc *nats.Conn, eng *engine.Engine, js jetstream.JetStream) *resolver {
+	return &resolver{nc: nc, eng: eng, js: js,
 		live: map[string]*dapi.Deployment{}, preview: map[string]*dapi.Deployment{}, modules: map[string]*engine.Module{}}
 }
 
@@ -112,7 +116,11 @@ func (r *resolver) module(ctx context.Context, sha string) (*engine.Module, erro
 		return m, nil
 	}
 	v, err, _ := r.flight.Do("module:"+sha, func() (any, error) {
-		wasm, err := dapi.GetArtifact(ctx, r.artifacts, sha)
+		store, err := r.store(ctx)
+		if err != nil {
+			return nil, err
+		}
+		wasm, err := dapi.GetArtifact(ctx, store, sha)
 		if err != nil {
 			return nil, err
 		}
@@ -149,7 +157,27 @@ func (r *resolver) changed(ctx context.Context, data []byte) {
 		delete(r.preview, k)
 	}
 	r.mu.Unlock()
-	if c.Action == "live" && c.SHA256 != "" {
-		go func() { _, _ = r.module(ctx, c.SHA256) }()
+	if c.Action == "live" && c.SHA256 != "" && ctx.Err() == nil {
+		r.warming.Add(1)
+		go func() {
+			defer r.warming.Done()
+			if ctx.Err() == nil {
+				_, _ = r.module(ctx, c.SHA256)
+			}
+		}()
 	}
+}
+
+// store opens the artifact bucket once it exists.
+func (r *resolver) store(ctx context.Context) (jetstream.ObjectStore, error) {
+	r.storeMu.Lock()
+	defer r.storeMu.Unlock()
+	if r.artifacts == nil {
+		s, err := dapi.ArtifactStore(ctx, r.js)
+		if err != nil {
+			return nil, err
+		}
+		r.artifacts = s
+	}
+	return r.artifacts, nil
 }

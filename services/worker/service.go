@@ -86,16 +86,12 @@ func Start(ctx context.Context, nc *nats.Conn, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("worker: jetstream: %w", err)
 	}
-	artifacts, err := dapi.ArtifactStore(ctx, js)
-	if err != nil {
-		return nil, fmt.Errorf("worker: %w", err)
-	}
 	eng, err := engine.New(ctx, cfg.Engine)
 	if err != nil {
 		return nil, fmt.Errorf("worker: start engine: %w", err)
 	}
 	bg, cancel := context.WithCancel(context.Background())
-	s := &Service{eng: eng, res: newResolver(nc, eng, artifacts), cancel: cancel,
+	s := &Service{eng: eng, res: newResolver(nc, eng, js), cancel: cancel,
 		log: cfg.Logger.With("service", "worker"), metrics: newMetrics(cfg.Registerer)}
 
 	s.sub, err = nc.Subscribe(dapi.EventChanged, func(m *nats.Msg) { s.res.changed(bg, m.Data) })
@@ -131,6 +127,7 @@ func (s *Service) Stop(ctx context.Context) error {
 		errs = append(errs, s.sub.Unsubscribe())
 	}
 	s.cancel()
+	s.res.warming.Wait()
 	errs = append(errs, s.eng.Close(ctx))
 	return errors.Join(errs...)
 }

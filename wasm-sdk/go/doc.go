@@ -43,7 +43,10 @@
 //	res, err := (&gatehouse.TestHost{}).Run(ctx, []byte(`{"request":{…},"context":{…}}`))
 //
 // The TestHost enforces the same declared / available rules as the worker and
-// returns what the workflow asked for in a TestResult.
+// returns what the workflow asked for in a TestResult. It exists only on
+// native builds, so test files that use it carry the constraint
+// "//go:build !wasip1" (go build ignores test files either way; the
+// constraint matters for GOOS=wasip1 go vet).
 //
 // # Notes
 //

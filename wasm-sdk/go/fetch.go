@@ -24,7 +24,10 @@ type FetchOptions struct {
 	Headers map[string]string
 	// Body is the request body; see JSONBody.
 	Body string
-	// ResponseFormat is FormatJSON or FormatText (default).
+	// ResponseFormat is FormatJSON or FormatText (default). With FormatJSON a
+	// body that is not JSON fails the call, whatever the status; when error
+	// responses may not be JSON, use FormatText, check Status, then call
+	// FetchResponse.JSON.
 	ResponseFormat string
 }
 

@@ -11,14 +11,33 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// ArtifactStore opens (creating if needed) the artifact bucket.
-func ArtifactStore(ctx context.Context, js jetstream.JetStream) (jetstream.ObjectStore, error) {
+// CreateArtifactStore opens the artifact bucket, creating it with the given
+// number of replicas (1 for a single server, 3 for a cluster) if it does not
+// exist. The deployments service calls it at start.
+func CreateArtifactStore(ctx context.Context, js jetstream.JetStream, replicas int) (jetstream.ObjectStore, error) {
+	if replicas < 1 {
+		replicas = 1
+	}
 	os, err := js.ObjectStore(ctx, ArtifactBucket)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
 		os, err = js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{
 			Bucket:      ArtifactBucket,
 			Description: "Gatehouse workflow modules, named by sha256",
+			Replicas:    replicas,
 		})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open object store %s: %w", ArtifactBucket, err)
+	}
+	return os, nil
+}
+
+// ArtifactStore opens the artifact bucket, which the deployments service
+// creates.
+func ArtifactStore(ctx context.Context, js jetstream.JetStream) (jetstream.ObjectStore, error) {
+	os, err := js.ObjectStore(ctx, ArtifactBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		return nil, fmt.Errorf("object store %s does not exist yet: is the deployments service running?", ArtifactBucket)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open object store %s: %w", ArtifactBucket, err)

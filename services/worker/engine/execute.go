@@ -175,7 +175,7 @@ func (e *Engine) failure(ctx context.Context, inst *instance, err error) (*api.E
 	}
 	msg := "the workflow trapped: " + firstLine(err.Error())
 	if crash := cons.crashLine(); crash != "" {
-		msg += " (" + crash + ")"
+		msg = "the workflow crashed: " + crash
 	}
 	return &api.ExecError{Code: api.ErrCodeTrap, Message: msg}, discardTrap
 }

@@ -113,7 +113,7 @@ func (e *Engine) instantiate(ctx context.Context, m *Module) (*instance, error) 
 	if err != nil {
 		msg := firstLine(err.Error())
 		if crash := inst.st.console.crashLine(); crash != "" {
-			msg += ": " + crash
+			msg = crash
 		}
 		if inst.st.console.outOfMemory() {
 			msg += fmt.Sprintf(" (memory limit %d pages)", e.limits.MemoryPages)

@@ -1,5 +1,7 @@
 package engine
 
+import "strings"
+
 // A tiny WebAssembly assembler for hand-made test modules: they compile in
 // microseconds, so Compile's checks can be tested on many variants, and they
 // can do what no Go program does (trap with unreachable, skip exports).
@@ -166,4 +168,20 @@ func sleb(v int64) []byte {
 			return b
 		}
 	}
+}
+
+// rawSettings returns settings JSON for trigger with the given bindings
+// (comma-separated).
+func rawSettings(trigger, bindings string) string {
+	s := `{"id":"raw","trigger":"` + trigger + `","bindings":{`
+	for i, b := range strings.Split(bindings, ",") {
+		if b == "" {
+			continue
+		}
+		if i > 0 {
+			s += ","
+		}
+		s += `"` + b + `":{}`
+	}
+	return s + `}}`
 }

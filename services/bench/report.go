@@ -1,0 +1,170 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Targets of DESIGN §14.
+const (
+	TargetRatioP50        = 1.5                    // trigger p50 ≤ 1.5× echo p50
+	TargetTriggerP99      = time.Millisecond       // trigger p99
+	TargetExecsPerSecond  = 20000                  // pooled executions per second on 2 cores
+	TargetNoWorkflow      = 5 * time.Microsecond   // frontdoor cost of a trigger with no workflow
+	TargetUploadToLive    = 2 * time.Second        // upload to first live execution
+	TargetRestartFirstRun = 100 * time.Millisecond // restarted worker's first execution
+)
+
+// RatioP50 is the trigger p50 over the echo p50.
+func (r Result) RatioP50() float64 {
+	if r.Echo.P50 == 0 {
+		return 0
+	}
+	return float64(r.Trigger.P50) / float64(r.Echo.P50)
+}
+
+// Check is one target and whether the run met it.
+type Check struct {
+	Name string
+	Met  bool
+}
+
+// Checks evaluates every §14 target this benchmark measures.
+func (r Result) Checks() []Check {
+	t := r.Throughput
+	return []Check{
+		{"trigger p50 ≤ 1.5× echo", r.RatioP50() <= TargetRatioP50},
+		{"trigger p99 ≤ 1 ms", r.Trigger.P99 <= TargetTriggerP99},
+		{"≥ 20,000 executions/s, none shed", t.PerSecond >= TargetExecsPerSecond && t.Shed == 0 && t.Errors == 0},
+		{"trigger faster than the webhook", r.Trigger.P50 < r.Webhook.P50},
+		{"trigger faster than goja", r.Trigger.P50 < r.Goja.P50},
+		{"no live workflow ≤ 5 µs", r.NoWorkflow.P50 <= TargetNoWorkflow},
+		{"upload → live ≤ 2 s", r.UploadToLive.Total <= TargetUploadToLive},
+		{"restart first execution ≤ 100 ms", r.Restart.Total() <= TargetRestartFirstRun},
+	}
+}
+
+// Line is the one-line summary: "BENCH key=value …", times in microseconds
+// (_us) or milliseconds (_ms).
+func (r Result) Line() string {
+	kv := []string{
+		"echo_p50_us=" + us(r.Echo.P50),
+		"trigger_p50_us=" + us(r.Trigger.P50),
+		"trigger_p99_us=" + us(r.Trigger.P99),
+		"ratio_p50=" + strconv.FormatFloat(r.RatioP50(), 'f', 2, 64),
+		"execs_per_s=" + strconv.FormatFloat(r.Throughput.PerSecond, 'f', 0, 64),
+		"webhook_p50_us=" + us(r.Webhook.P50),
+		"goja_p50_us=" + us(r.Goja.P50),
+		"fresh_instance_us=" + us(r.Fresh.P50),
+		"no_workflow_overhead_us=" + strconv.FormatFloat(float64(r.NoWorkflow.P50)/1e3, 'f', 3, 64),
+		"upload_to_live_ms=" + ms(r.UploadToLive.Total),
+		"restart_first_exec_ms=" + ms(r.Restart.Total()),
+		"pooled_exec_us=" + us(r.Pooled.P50),
+	}
+	return "BENCH " + strings.Join(kv, " ")
+}
+
+func us(d time.Duration) string { return strconv.FormatFloat(float64(d)/1e3, 'f', 1, 64) }
+func ms(d time.Duration) string { return strconv.FormatFloat(float64(d)/1e6, 'f', 1, 64) }
+
+// ParseLine reads a line written by Line into its key=value pairs.
+func ParseLine(line string) (map[string]float64, error) {
+	fields := strings.Fields(line)
+	if len(fields) < 2 || fields[0] != "BENCH" {
+		return nil, errors.New("bench line: it does not start with BENCH")
+	}
+	out := make(map[string]float64, len(fields)-1)
+	for _, f := range fields[1:] {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("bench line: %q is not key=value", f)
+		}
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return nil, fmt.Errorf("bench line: %s: %w", k, err)
+		}
+		if _, dup := out[k]; dup {
+			return nil, fmt.Errorf("bench line: %s appears twice", k)
+		}
+		out[k] = x
+	}
+	return out, nil
+}
+
+// LineKeys are the keys every BENCH line has, in order.
+var LineKeys = []string{"echo_p50_us", "trigger_p50_us", "trigger_p99_us", "ratio_p50", "execs_per_s",
+	"webhook_p50_us", "goja_p50_us", "fresh_instance_us", "no_workflow_overhead_us",
+	"upload_to_live_ms", "restart_first_exec_ms", "pooled_exec_us"}
+
+// WriteTable prints the results with the §14 targets.
+func (r Result) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	verdict := func(ok bool) string {
+		if ok {
+			return "PASS"
+		}
+		return "MISS"
+	}
+	row := func(name string, l *Latency, notes, target, result string) {
+		p50, p99 := "", ""
+		if l != nil {
+			p50, p99 = dur(l.P50), dur(l.P99)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", name, p50, p99, notes, target, result)
+	}
+	c := r.Checks()
+	fmt.Fprintln(tw, "measurement\tp50\tp99\tthroughput/notes\ttarget\tresult")
+	row("NATS echo (floor)", &r.Echo, fmt.Sprintf("%d-byte request, responder and client on their own connections, n=%d", r.PayloadBytes, r.Echo.N), "-", "")
+	row("trigger round trip", &r.Trigger, fmt.Sprintf("Client.Fire → NATS → worker → wasm; %.2f× echo, n=%d", r.RatioP50(), r.Trigger.N),
+		fmt.Sprintf("p50 ≤ 1.5× echo (%s); p99 ≤ 1 ms", dur(time.Duration(float64(r.Echo.P50)*TargetRatioP50))),
+		verdict(c[0].Met)+"/"+verdict(c[1].Met))
+	t := r.Throughput
+	var levels []string
+	for _, l := range r.Levels {
+		levels = append(levels, fmt.Sprintf("%d:%.0f", l.Callers, l.PerSecond))
+	}
+	row("trigger throughput", nil, fmt.Sprintf("%.0f execs/s with %d callers (tried %s); shed %d, errors %d; worker %d slots, queue %d",
+		t.PerSecond, t.Callers, strings.Join(levels, " "), t.Shed, t.Errors, r.WorkerConcurrency, r.WorkerQueue),
+		"≥ 20,000/s, 0 shed", verdict(c[2].Met))
+	row("HTTP webhook (loopback)", &r.Webhook, fmt.Sprintf("net/http, keep-alive, JSON in and out; trigger is %.2f× of it", ratio(r.Trigger.P50, r.Webhook.P50)),
+		"trigger p50 faster", verdict(c[3].Met))
+	row("goja, fresh runtime", &r.Goja, fmt.Sprintf("in-process, JSON.parse/stringify; trigger is %.2f×, pooled wasm %.2f× of it",
+		ratio(r.Trigger.P50, r.Goja.P50), ratio(r.Pooled.P50, r.Goja.P50)), "trigger p50 faster", verdict(c[4].Met))
+	row("engine, pooled instance", &r.Pooled, fmt.Sprintf("engine.Execute in-process, n=%d", r.Pooled.N), "-", "")
+	row("engine, fresh instance", &r.Fresh, fmt.Sprintf("PoolSize 0: instantiate + Go runtime init per run; %.0f× pooled, n=%d",
+		ratio(r.Fresh.P50, r.Pooled.P50), r.Fresh.N), "-", "")
+	row("no live workflow", &r.NoWorkflow, fmt.Sprintf("Client.Fire, warm live-trigger cache; mean %s", dur(r.NoWorkflow.Mean)), "≤ 5 µs", verdict(c[5].Met))
+	u := r.UploadToLive
+	row("upload → live", nil, fmt.Sprintf("%s: put %s + upload RPC %s + first decision %s; %.1f MB module; Go build %s not included",
+		dur(u.Total), dur(u.Put), dur(u.Upload), dur(u.FirstExec), float64(r.WasmBytes)/(1<<20), dur(r.Build)), "≤ 2 s", verdict(c[6].Met))
+	rs := r.Restart
+	row("restart, first execution", nil, fmt.Sprintf("%s: Compile from disk cache %s + first Execute %s (engine.New %s before)",
+		dur(rs.Total()), dur(rs.Compile), dur(rs.FirstExec), dur(rs.New)), "≤ 100 ms", verdict(c[7].Met))
+	return tw.Flush()
+}
+
+func ratio(a, b time.Duration) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// dur formats d with three significant digits in a unit that fits.
+func dur(d time.Duration) string {
+	switch {
+	case d < time.Microsecond:
+		return fmt.Sprintf("%dns", d.Nanoseconds())
+	case d < time.Millisecond:
+		return strconv.FormatFloat(float64(d)/1e3, 'f', 1, 64) + "µs"
+	case d < time.Second:
+		return strconv.FormatFloat(float64(d)/1e6, 'f', 2, 64) + "ms"
+	default:
+		return strconv.FormatFloat(float64(d)/1e9, 'f', 2, 64) + "s"
+	}
+}

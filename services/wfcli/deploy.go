@@ -1,0 +1,93 @@
+package wfcli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	dapi "github.com/gatehouse-id/gatehouse/services/deployments/api"
+)
+
+func runDeploy(c *cli, args []string) error {
+	f := c.flags("deploy")
+	r := addRemoteFlags(f)
+	noLive := f.Bool("no-live", false, "upload without making the deployment live (make it live later with gatehouse wf live)")
+	pos, err := f.parse(c, args, 1)
+	if err != nil {
+		return err
+	}
+	if err := r.validate(); err != nil {
+		return err
+	}
+	target := "."
+	if len(pos) == 1 {
+		target = pos[0]
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout+uploadTimeout)
+	defer cancel()
+	wasm, label, err := loadModule(ctx, target, c.stderr)
+	if err != nil {
+		return err
+	}
+	nc, err := r.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("JetStream on %s: %w", *r.natsURL, err)
+	}
+	pctx, pcancel := context.WithTimeout(ctx, requestTimeout)
+	digest, err := dapi.PutArtifact(pctx, js, wasm)
+	pcancel()
+	if err != nil {
+		return fmt.Errorf("upload %s to %s: %w", label, *r.natsURL, err)
+	}
+	fmt.Fprintf(c.stderr, "uploaded %s (%s, sha256 %s) to environment %s\n", label, humanBytes(len(wasm)), digest[:12], *r.env)
+	live := !*noLive
+	resp, err := call[dapi.UploadRequest, dapi.UploadResponse](ctx, nc, uploadTimeout, dapi.SubjectUpload,
+		dapi.UploadRequest{Env: *r.env, SHA256: digest, Source: label, Live: &live})
+	if err != nil {
+		return fmt.Errorf("deploy %s: %w", label, err)
+	}
+	if len(resp.BuildLog) > 0 {
+		fmt.Fprintln(c.stdout, "build log:")
+		printLogs(c.stdout, resp.BuildLog, false)
+	}
+	dep := resp.Deployment
+	fmt.Fprintf(c.stdout, "\ndeployment: %s\nstatus:     %s\n", dep.ID, dep.Status)
+	if dep.WorkflowID != "" {
+		fmt.Fprintf(c.stdout, "workflow:   %s (%s)\n", dep.WorkflowID, dep.Trigger)
+	}
+	if dep.Status == dapi.StatusFailed {
+		fmt.Fprintf(c.stdout, "error:      %s\n", dep.Error)
+		return errSilent
+	}
+	if resp.PreviewPassword != "" {
+		fmt.Fprintf(c.stdout, "preview password: %s\n  (shown once: it lets you try this deployment before it is live)\n", resp.PreviewPassword)
+	}
+	if dep.Status != dapi.StatusLive {
+		fmt.Fprintf(c.stdout, "\nmake it live with: gatehouse wf live %s --environment %s\n", dep.ID, *r.env)
+	}
+	return nil
+}
+
+// printLogs writes log entries one a line; withIDs adds the kind and the
+// deployment.
+func printLogs(w io.Writer, entries []dapi.LogEntry, withIDs bool) {
+	for _, e := range entries {
+		ts := e.CreatedAt.Local().Format(time.DateTime)
+		if withIDs {
+			fmt.Fprintf(w, "  %s  %-5s  %-5s  %-36s  %s\n", ts, e.Kind, e.Level, orDefault(e.DeploymentID, "-"), e.Message)
+			continue
+		}
+		fmt.Fprintf(w, "  %s  %-5s  %s\n", ts, e.Level, e.Message)
+	}
+}
+
+// digestPrefix is the start of a module's sha256, enough to tell modules apart.
+func digestPrefix(wasm []byte) string { return dapi.Digest(wasm)[:12] }

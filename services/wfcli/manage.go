@@ -1,0 +1,176 @@
+package wfcli
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	dapi "github.com/gatehouse-id/gatehouse/services/deployments/api"
+)
+
+// listLimit is how many deployments list shows.
+const listLimit = 50
+
+func runList(c *cli, args []string) error {
+	f := c.flags("list")
+	r := addRemoteFlags(f)
+	asJSON := f.Bool("json", false, "print the workflows and deployments as JSON")
+	if _, err := f.parse(c, args, 0); err != nil {
+		return err
+	}
+	if err := r.validate(); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	nc, err := r.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	wfs, err := call[dapi.WorkflowsRequest, dapi.WorkflowsResponse](ctx, nc, requestTimeout, dapi.SubjectWorkflows, dapi.WorkflowsRequest{Env: *r.env})
+	if err != nil {
+		return fmt.Errorf("list workflows of %s: %w", *r.env, err)
+	}
+	deps, err := call[dapi.ListRequest, dapi.ListResponse](ctx, nc, requestTimeout, dapi.SubjectList, dapi.ListRequest{Env: *r.env, Limit: listLimit})
+	if err != nil {
+		return fmt.Errorf("list deployments of %s: %w", *r.env, err)
+	}
+	if *asJSON {
+		return printJSON(c.stdout, struct {
+			Workflows   []dapi.Workflow   `json:"workflows"`
+			Deployments []dapi.Deployment `json:"deployments"`
+		}{wfs.Workflows, deps.Deployments})
+	}
+	if len(wfs.Workflows) == 0 && len(deps.Deployments) == 0 {
+		fmt.Fprintf(c.stdout, "no workflows in environment %s yet: deploy one with gatehouse wf deploy\n", *r.env)
+		return nil
+	}
+	fmt.Fprintf(c.stdout, "Workflows in %s:\n", *r.env)
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "WORKFLOW\tTRIGGER\tSTATUS\tLIVE DEPLOYMENT\tNAME")
+	for _, w := range wfs.Workflows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", w.ID, w.Trigger, w.Status, orDefault(w.LiveDeploymentID, "-"), orDefault(w.Name, "-"))
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write the table: %w", err)
+	}
+	fmt.Fprintf(c.stdout, "\nDeployments (newest first, at most %d):\n", listLimit)
+	tw = tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "DEPLOYMENT\tWORKFLOW\tSTATUS\tSIZE\tCREATED\tSOURCE")
+	for _, d := range deps.Deployments {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, orDefault(d.WorkflowID, "-"), d.Status,
+			humanBytes(d.Size), d.CreatedAt.Local().Format(time.DateTime), orDefault(d.Source, "-"))
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write the table: %w", err)
+	}
+	return nil
+}
+
+func runLive(c *cli, args []string) error {
+	return changeDeployment(c, "live", args, dapi.SubjectMakeLive, "is now Live")
+}
+
+func runDeactivate(c *cli, args []string) error {
+	return changeDeployment(c, "deactivate", args, dapi.SubjectDeactivate, "is deactivated")
+}
+
+// changeDeployment runs a command that takes one deployment id and replies
+// with the updated deployment.
+func changeDeployment(c *cli, name string, args []string, subject, done string) error {
+	f := c.flags(name)
+	r := addRemoteFlags(f)
+	id, err := deploymentArg(c, f, args)
+	if err != nil {
+		return err
+	}
+	if err := r.validate(); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	nc, err := r.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	d, err := call[dapi.IDRequest, dapi.Deployment](ctx, nc, requestTimeout, subject, dapi.IDRequest{Env: *r.env, DeploymentID: id})
+	if err != nil {
+		return fmt.Errorf("deployment %s: %w", id, err)
+	}
+	fmt.Fprintf(c.stdout, "deployment %s of workflow %s (%s) %s (status %s)\n", d.ID, orDefault(d.WorkflowID, "-"), d.Trigger, done, d.Status)
+	return nil
+}
+
+func runDelete(c *cli, args []string) error {
+	f := c.flags("delete")
+	r := addRemoteFlags(f)
+	id, err := deploymentArg(c, f, args)
+	if err != nil {
+		return err
+	}
+	if err := r.validate(); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	nc, err := r.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	if _, err := call[dapi.IDRequest, dapi.Empty](ctx, nc, requestTimeout, dapi.SubjectDelete, dapi.IDRequest{Env: *r.env, DeploymentID: id}); err != nil {
+		return fmt.Errorf("delete deployment %s: %w", id, err)
+	}
+	fmt.Fprintf(c.stdout, "deployment %s deleted\n", id)
+	return nil
+}
+
+func deploymentArg(c *cli, f *flagSet, args []string) (string, error) {
+	pos, err := f.parse(c, args, 1)
+	if err != nil {
+		return "", err
+	}
+	if len(pos) == 0 || pos[0] == "" {
+		return "", usagef("the deployment id is required (see gatehouse wf list)")
+	}
+	return pos[0], nil
+}
+
+func runLogs(c *cli, args []string) error {
+	f := c.flags("logs")
+	r := addRemoteFlags(f)
+	dep := f.String("deployment", "", "only the logs of this deployment")
+	kind := f.String("kind", "", "build or sync (default: both)")
+	limit := f.Int("limit", 100, "most entries to show")
+	if _, err := f.parse(c, args, 0); err != nil {
+		return err
+	}
+	if err := r.validate(); err != nil {
+		return err
+	}
+	switch dapi.LogKind(*kind) {
+	case "", dapi.LogBuild, dapi.LogSync:
+	default:
+		return usagef("--kind must be build or sync, not %q", *kind)
+	}
+	if *limit <= 0 {
+		return usagef("--limit must be positive")
+	}
+	ctx := context.Background()
+	nc, err := r.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	resp, err := call[dapi.LogsRequest, dapi.LogsResponse](ctx, nc, requestTimeout, dapi.SubjectLogs,
+		dapi.LogsRequest{Env: *r.env, Kind: dapi.LogKind(*kind), DeploymentID: *dep, Limit: *limit})
+	if err != nil {
+		return fmt.Errorf("logs of %s: %w", *r.env, err)
+	}
+	if len(resp.Entries) == 0 {
+		fmt.Fprintln(c.stdout, "no log entries")
+		return nil
+	}
+	printLogs(c.stdout, resp.Entries, true)
+	return nil
+}
