@@ -119,8 +119,10 @@ func (r Result) WriteTable(w io.Writer) error {
 	}
 	c := r.Checks()
 	fmt.Fprintln(tw, "measurement\tp50\tp99\tthroughput/notes\ttarget\tresult")
-	row("NATS echo (floor)", &r.Echo, fmt.Sprintf("%d-byte request, responder and client on their own connections, n=%d", r.PayloadBytes, r.Echo.N), "-", "")
-	row("trigger round trip", &r.Trigger, fmt.Sprintf("Client.Fire → NATS → worker → wasm; %.2f× echo, n=%d", r.RatioP50(), r.Trigger.N),
+	row("NATS echo (floor)", &r.Echo, fmt.Sprintf("%d-byte request, responder and client on their own connections; CPU %s/op; n=%d",
+		r.PayloadBytes, dur(r.Echo.CPU), r.Echo.N), "-", "")
+	row("trigger round trip", &r.Trigger, fmt.Sprintf("Client.Fire → NATS → worker → wasm; %.2f× echo; CPU %s/op; n=%d",
+		r.RatioP50(), dur(r.Trigger.CPU), r.Trigger.N),
 		fmt.Sprintf("p50 ≤ 1.5× echo (%s); p99 ≤ 1 ms", dur(time.Duration(float64(r.Echo.P50)*TargetRatioP50))),
 		verdict(c[0].Met)+"/"+verdict(c[1].Met))
 	t := r.Throughput
@@ -128,16 +130,17 @@ func (r Result) WriteTable(w io.Writer) error {
 	for _, l := range r.Levels {
 		levels = append(levels, fmt.Sprintf("%d:%.0f", l.Callers, l.PerSecond))
 	}
-	row("trigger throughput", nil, fmt.Sprintf("%.0f execs/s with %d callers (tried %s); shed %d, errors %d; worker %d slots, queue %d",
-		t.PerSecond, t.Callers, strings.Join(levels, " "), t.Shed, t.Errors, r.WorkerConcurrency, r.WorkerQueue),
+	row("trigger throughput", nil, fmt.Sprintf("%.0f execs/s with %d callers (tried %s); shed %d, errors %d; worker %d slots, queue %d; CPU %s/exec = %.0f/s on %d idle CPUs",
+		t.PerSecond, t.Callers, strings.Join(levels, " "), t.Shed, t.Errors, r.WorkerConcurrency, r.WorkerQueue,
+		dur(t.CPU), t.CPUBound(r.CPUs), r.CPUs),
 		"≥ 20,000/s, 0 shed", verdict(c[2].Met))
-	row("HTTP webhook (loopback)", &r.Webhook, fmt.Sprintf("net/http, keep-alive, JSON in and out; trigger is %.2f× of it", ratio(r.Trigger.P50, r.Webhook.P50)),
-		"trigger p50 faster", verdict(c[3].Met))
-	row("goja, fresh runtime", &r.Goja, fmt.Sprintf("in-process, JSON.parse/stringify; trigger is %.2f×, pooled wasm %.2f× of it",
-		ratio(r.Trigger.P50, r.Goja.P50), ratio(r.Pooled.P50, r.Goja.P50)), "trigger p50 faster", verdict(c[4].Met))
-	row("engine, pooled instance", &r.Pooled, fmt.Sprintf("engine.Execute in-process, n=%d", r.Pooled.N), "-", "")
-	row("engine, fresh instance", &r.Fresh, fmt.Sprintf("PoolSize 0: instantiate + Go runtime init per run; %.0f× pooled, n=%d",
-		ratio(r.Fresh.P50, r.Pooled.P50), r.Fresh.N), "-", "")
+	row("HTTP webhook (loopback)", &r.Webhook, fmt.Sprintf("net/http, keep-alive, JSON in and out; trigger is %.2f× of it; CPU %s/op",
+		ratio(r.Trigger.P50, r.Webhook.P50), dur(r.Webhook.CPU)), "trigger p50 faster", verdict(c[3].Met))
+	row("goja, fresh runtime", &r.Goja, fmt.Sprintf("in-process, JSON.parse/stringify; trigger is %.2f×, pooled wasm %.2f× of it; CPU %s/op",
+		ratio(r.Trigger.P50, r.Goja.P50), ratio(r.Pooled.P50, r.Goja.P50), dur(r.Goja.CPU)), "trigger p50 faster", verdict(c[4].Met))
+	row("engine, pooled instance", &r.Pooled, fmt.Sprintf("engine.Execute in-process; CPU %s/op; n=%d", dur(r.Pooled.CPU), r.Pooled.N), "-", "")
+	row("engine, fresh instance", &r.Fresh, fmt.Sprintf("PoolSize 0: instantiate + Go runtime init per run; %.0f× pooled; CPU %s/op; n=%d",
+		ratio(r.Fresh.P50, r.Pooled.P50), dur(r.Fresh.CPU), r.Fresh.N), "-", "")
 	row("no live workflow", &r.NoWorkflow, fmt.Sprintf("Client.Fire, warm live-trigger cache; mean %s", dur(r.NoWorkflow.Mean)), "≤ 5 µs", verdict(c[5].Met))
 	u := r.UploadToLive
 	row("upload → live", nil, fmt.Sprintf("%s: put %s + upload RPC %s + first decision %s; %.1f MB module; Go build %s not included",

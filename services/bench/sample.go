@@ -13,6 +13,9 @@ type Latency struct {
 	P50  time.Duration
 	P99  time.Duration
 	Mean time.Duration
+	// CPU is the process CPU time per call: every goroutine of the stack,
+	// not only the caller.
+	CPU time.Duration
 }
 
 // newLatency summarises samples; it sorts them in place.
@@ -58,6 +61,7 @@ func measure(ctx context.Context, what string, spec runSpec, op func() error) (L
 		}
 	}
 	samples := make([]time.Duration, 0, spec.N)
+	cpu0 := processCPU()
 	begin := time.Now()
 	for i := range spec.N {
 		start := time.Now()
@@ -75,5 +79,7 @@ func measure(ctx context.Context, what string, spec runSpec, op func() error) (L
 			}
 		}
 	}
-	return newLatency(samples), nil
+	l := newLatency(samples)
+	l.CPU = (processCPU() - cpu0) / time.Duration(max(1, len(samples)))
+	return l, nil
 }

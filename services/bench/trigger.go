@@ -61,6 +61,16 @@ type Throughput struct {
 	Errors     int           // any other failure
 	Elapsed    time.Duration // timed part of the run
 	PerSecond  float64       // Executions / Elapsed
+	CPU        time.Duration // process CPU time per execution
+}
+
+// CPUBound is the executions per second the process would reach with cpus
+// CPUs to itself, from its CPU time per execution.
+func (t Throughput) CPUBound(cpus int) float64 {
+	if t.CPU <= 0 {
+		return 0
+	}
+	return float64(cpus) * float64(time.Second) / float64(t.CPU)
 }
 
 // measureThroughput fires from callers goroutines for d after a short
@@ -77,6 +87,7 @@ func (s *stack) fireFor(ctx context.Context, callers int, d time.Duration) (Thro
 	var ok, shed, errs atomic.Int64
 	var firstErr atomic.Value
 	var wg sync.WaitGroup
+	cpu0 := processCPU()
 	start := time.Now()
 	stop := start.Add(d)
 	for range callers {
@@ -102,11 +113,12 @@ func (s *stack) fireFor(ctx context.Context, callers int, d time.Duration) (Thro
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := processCPU() - cpu0
 	if err := ctx.Err(); err != nil {
 		return Throughput{}, fmt.Errorf("throughput with %d callers: %w", callers, err)
 	}
 	t := Throughput{Callers: callers, Executions: int(ok.Load()), Shed: int(shed.Load()), Errors: int(errs.Load()),
-		Elapsed: elapsed, PerSecond: float64(ok.Load()) / elapsed.Seconds()}
+		Elapsed: elapsed, PerSecond: float64(ok.Load()) / elapsed.Seconds(), CPU: cpu / time.Duration(max(1, ok.Load()))}
 	if e, _ := firstErr.Load().(error); e != nil && t.Executions == 0 {
 		return t, fmt.Errorf("throughput with %d callers: every call failed: %w", callers, e)
 	}

@@ -28,13 +28,16 @@ var tokensEvent = json.RawMessage(`{"request":{"ip":"203.0.113.9","auth":{"audie
  "context":{"auth":{"origin":"authorization_request","connectionId":"conn_1"},"user":{"id":"kp_1"},
  "organization":{"code":"org_1"},"application":{"clientId":"c1"},"workflow":{"trigger":"user:tokens_generation"}}}`)
 
-func startPlatform(t *testing.T) *Platform {
+func startPlatform(t *testing.T, tweaks ...func(*Config)) *Platform {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.DatabaseURL = pgtest.NewDatabase(t)
 	cfg.NATSPort = -1
 	cfg.HTTPAddr = "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
+	for _, tweak := range tweaks {
+		tweak(&cfg)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	p, err := Start(context.Background(), cfg, log)
 	if err != nil {
@@ -177,18 +180,13 @@ func TestWorkflowLifecycleEndToEnd(t *testing.T) {
 	}
 
 	// The worker's metrics are on /metrics.
-	resp, err := http.Get("http://" + p.HTTPAddr() + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	body := get(t, "http://"+p.HTTPAddr()+"/metrics")
 	for _, want := range []string{
 		`gatehouse_trigger_executions_total{outcome="ok",trigger="user:tokens_generation"}`,
 		`gatehouse_trigger_executions_total{outcome="denied",trigger="user:tokens_generation"}`,
 		`gatehouse_rpc_requests_total{code="ok",endpoint="upload",service="gatehouse-deployments"}`,
 	} {
-		if !strings.Contains(string(body), want) {
+		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
@@ -322,5 +320,69 @@ func TestAutoLiveOffLeavesUploadsForAHumanToMakeLive(t *testing.T) {
 	other, err := call[dapi.LiveTriggersRequest, dapi.LiveTriggersResponse](t, p, dapi.SubjectLiveTriggers, dapi.LiveTriggersRequest{Env: "staging"})
 	if err != nil || len(other.Triggers) != 0 {
 		t.Fatalf("staging live triggers %+v %v", other.Triggers, err)
+	}
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(body)
+}
+
+func splitLines(s string) []string { return strings.Split(s, "\n") }
+
+// TestFullWorkerShedsWithAClearErrorAndKeepsServing fills a worker that runs
+// one execution at a time with one waiting: the rest are refused at once
+// with "overloaded", counted, and the caller's failure policy applies.
+func TestFullWorkerShedsWithAClearErrorAndKeepsServing(t *testing.T) {
+	wasm := wasmbuild.ForTest(t, "testdata/guests/slow")
+	p := startPlatform(t, func(c *Config) { c.WorkerConcurrency, c.WorkerQueue = 1, 1 })
+	upload(t, p, wasm)
+	client, err := wapi.NewClient(p.NATS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	eventually(t, client, "", "slow workflow live", func(d wapi.Decision) bool { return d.Ran })
+
+	const n = 6
+	decisions := make(chan wapi.Decision, n)
+	for range n {
+		go func() {
+			d, _ := client.Fire(context.Background(), env, abi.TriggerTokensGeneration, tokensEvent, "")
+			decisions <- d
+		}()
+	}
+	var ran, shed int
+	for range n {
+		d := <-decisions
+		switch {
+		case d.Ran && d.Error == nil:
+			ran++
+		case d.Error != nil && d.Error.Code == wapi.ErrCodeShed:
+			shed++
+			if !strings.Contains(d.Error.Message, "at capacity") || d.FailurePolicy != "stop" || d.Continue() {
+				t.Errorf("shed decision %+v: want a clear message and failure policy stop", d)
+			}
+		default:
+			t.Errorf("unexpected decision %+v", d)
+		}
+	}
+	if ran < 1 || shed < 1 || ran+shed != n {
+		t.Fatalf("ran=%d shed=%d of %d; want both", ran, shed, n)
+	}
+	if !strings.Contains(get(t, "http://"+p.HTTPAddr()+"/metrics"), `gatehouse_rpc_shed_total{endpoint="trigger",service="gatehouse-worker"}`) {
+		t.Fatal("shed requests are not counted in /metrics")
+	}
+	if d := eventually(t, client, "", "serving after overload", func(d wapi.Decision) bool { return d.Ran }); d.Error != nil {
+		t.Fatalf("after overload: %+v", d)
 	}
 }

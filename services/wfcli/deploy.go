@@ -14,7 +14,7 @@ import (
 func runDeploy(c *cli, args []string) error {
 	f := c.flags("deploy")
 	r := addRemoteFlags(f)
-	noLive := f.Bool("no-live", false, "upload without making the deployment live (make it live later with gatehouse wf live)")
+	noLive := f.Bool("no-live", false, "upload without making the deployment live, whatever the environment's auto-live setting (make it live later with gatehouse wf live)")
 	pos, err := f.parse(c, args, 1)
 	if err != nil {
 		return err
@@ -48,9 +48,13 @@ func runDeploy(c *cli, args []string) error {
 		return fmt.Errorf("upload %s to %s: %w", label, *r.natsURL, err)
 	}
 	fmt.Fprintf(c.stderr, "uploaded %s (%s, sha256 %s) to environment %s\n", label, humanBytes(len(wasm)), digest[:12], *r.env)
-	live := !*noLive
+	// Without --no-live the environment's auto-live setting decides.
+	var live *bool
+	if *noLive {
+		live = new(bool)
+	}
 	resp, err := call[dapi.UploadRequest, dapi.UploadResponse](ctx, nc, uploadTimeout, dapi.SubjectUpload,
-		dapi.UploadRequest{Env: *r.env, SHA256: digest, Source: label, Live: &live})
+		dapi.UploadRequest{Env: *r.env, SHA256: digest, Source: label, Live: live})
 	if err != nil {
 		return fmt.Errorf("deploy %s: %w", label, err)
 	}

@@ -221,7 +221,7 @@ func hostGetEnv(st *execState, mem api.Memory, stack []uint64) int32 {
 	if src == nil {
 		return st.fail(abi.StatusNotImplemented, "kinde.env is not served by this worker yet")
 	}
-	v, found, err := src.Lookup(st.ctx, st.run.Env, key)
+	v, found, err := src.Lookup(st.hostCtx(), st.run.Env, key)
 	if err != nil {
 		return st.failf(abi.StatusInternal, "environment variable %q could not be read: %v", key, err)
 	}

@@ -89,7 +89,21 @@ func (e *Engine) Compile(ctx context.Context, wasm []byte) (*Module, error) {
 }
 
 func (e *Engine) compile(ctx context.Context, key string, wasm []byte) (*Module, error) {
-	compiled, err := e.rt.CompileModule(ctx, wasm)
+	rt, safe := e.rt, false
+	var compiled wazero.CompiledModule
+	code, err := instrument(wasm)
+	if err == nil {
+		compiled, err = rt.CompileModule(ctx, code)
+		if err != nil && ctx.Err() == nil {
+			e.log.Warn("instrumented workflow module does not compile; running it with wazero's checks", "sha256", key, "error", err)
+		}
+	} else {
+		e.log.Debug("workflow module not instrumented; running it with wazero's checks", "sha256", key, "reason", err)
+	}
+	if err != nil {
+		rt, safe = e.rtSafe, true
+		compiled, err = rt.CompileModule(ctx, wasm)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("compile module %s: %w", key, ctx.Err())
@@ -105,7 +119,7 @@ func (e *Engine) compile(ctx context.Context, key string, wasm []byte) (*Module,
 		return nil, err
 	}
 
-	m := &Module{e: e, sha: key, size: len(wasm), compiled: compiled, live: 1}
+	m := &Module{e: e, sha: key, size: len(wasm), compiled: compiled, rt: rt, safe: safe, live: 1}
 	inst, err := e.instantiate(ctx, m)
 	if err != nil {
 		compiled.Close(ctx)
@@ -125,10 +139,19 @@ func (e *Engine) compile(ctx context.Context, key string, wasm []byte) (*Module,
 
 // load reads the ABI version and the settings from a fresh instance.
 func (m *Module) load(ctx context.Context, inst *instance) error {
-	cctx, cancel := context.WithTimeout(ctx, m.e.initTO)
-	defer cancel()
-	call := &callCtx{Context: cctx, inst: inst}
+	call := inst.begin(ctx, m.e.initTO)
+	err := m.readExports(call, inst)
+	switch inst.end() {
+	case interruptedTimeout:
+		return invalid("%s or %s did not return within %s", abi.ExportABIVersion, abi.ExportSettings, m.e.initTO)
+	case interruptedCancel:
+		return fmt.Errorf("compile module %s: %w", m.sha, ctx.Err())
+	}
+	return err
+}
 
+// readExports calls gatehouse_abi_version and gatehouse_settings.
+func (m *Module) readExports(call context.Context, inst *instance) error {
 	inst.stack[0] = 0
 	if err := inst.mod.ExportedFunction(abi.ExportABIVersion).CallWithStack(call, inst.stack[:]); err != nil {
 		return invalid("%s failed: %v", abi.ExportABIVersion, firstLine(err.Error()))

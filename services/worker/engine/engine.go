@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,8 +25,9 @@ type Engine struct {
 	cfg     Config
 	limits  Limits
 	log     *slog.Logger
-	rt      wazero.Runtime
-	cache   wazero.CompilationCache
+	rt      wazero.Runtime // instrumented modules (see interrupt.go)
+	rtSafe  wazero.Runtime // modules the rewriter cannot handle: wazero's checks
+	caches  []wazero.CompilationCache
 	fetch   *egress.Client
 	metrics *metrics
 	modCfg  wazero.ModuleConfig
@@ -86,47 +88,66 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		log = slog.Default()
 	}
 
-	rc := wazero.NewRuntimeConfig().
-		WithCloseOnContextDone(true).
-		WithMemoryLimitPages(limits.MemoryPages)
-	var cache wazero.CompilationCache
-	if cfg.CacheDir != "" {
-		cache, err = wazero.NewCompilationCacheWithDir(cfg.CacheDir)
-		if err != nil {
-			return nil, fmt.Errorf("engine: compilation cache in %s: %w", cfg.CacheDir, err)
-		}
-		rc = rc.WithCompilationCache(cache)
-	}
-	rt := wazero.NewRuntimeWithConfig(ctx, rc)
 	e := &Engine{
 		cfg:     cfg,
 		limits:  limits,
 		log:     log,
-		rt:      rt,
-		cache:   cache,
 		fetch:   fetch,
 		metrics: met,
 		initTO:  max(limits.Timeout, 5*time.Second),
 		modules: make(map[string]*moduleEntry),
 		// No filesystem, arguments or environment variables. Real clocks and
 		// crypto-grade randomness. Sleeps stay wazero's no-op default, so a
-		// guest cannot park a host thread beyond its deadline.
+		// guest cannot park a host thread beyond its deadline. _initialize
+		// is called by instantiate, under a deadline.
 		modCfg: wazero.NewModuleConfig().
 			WithName("").
-			WithStartFunctions("_initialize").
+			WithStartFunctions().
 			WithSysWalltime().
 			WithSysNanotime().
 			WithRandSource(rand.Reader),
 	}
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
-		e.closeRuntime(ctx)
-		return nil, fmt.Errorf("engine: instantiate WASI: %w", err)
+	if e.rt, err = e.newRuntime(ctx, false); err == nil {
+		e.rtSafe, err = e.newRuntime(ctx, true)
 	}
-	if err := e.instantiateHost(ctx); err != nil {
+	if err != nil {
 		e.closeRuntime(ctx)
-		return nil, fmt.Errorf("engine: instantiate host module: %w", err)
+		return nil, err
 	}
 	return e, nil
+}
+
+// newRuntime creates a runtime with WASI and the host module. safe turns on
+// wazero's own termination checks. The two runtimes keep their compiled code
+// in separate cache directories, since wazero's cache key does not include
+// that setting.
+func (e *Engine) newRuntime(ctx context.Context, safe bool) (wazero.Runtime, error) {
+	rc := wazero.NewRuntimeConfig().
+		WithCloseOnContextDone(safe).
+		WithMemoryLimitPages(e.limits.MemoryPages)
+	if e.cfg.CacheDir != "" {
+		sub := "interruptible"
+		if safe {
+			sub = "checked"
+		}
+		dir := filepath.Join(e.cfg.CacheDir, sub)
+		cache, err := wazero.NewCompilationCacheWithDir(dir)
+		if err != nil {
+			return nil, fmt.Errorf("engine: compilation cache in %s: %w", dir, err)
+		}
+		e.caches = append(e.caches, cache)
+		rc = rc.WithCompilationCache(cache)
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, rc)
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
+		rt.Close(ctx)
+		return nil, fmt.Errorf("engine: instantiate WASI: %w", err)
+	}
+	if err := instantiateHost(ctx, rt); err != nil {
+		rt.Close(ctx)
+		return nil, fmt.Errorf("engine: instantiate host module: %w", err)
+	}
+	return rt, nil
 }
 
 // egressConfig fills the fetch client configuration: the zero value becomes
@@ -172,9 +193,14 @@ func (e *Engine) Close(ctx context.Context) error {
 }
 
 func (e *Engine) closeRuntime(ctx context.Context) error {
-	err := e.rt.Close(ctx)
-	if e.cache != nil {
-		err = errors.Join(err, e.cache.Close(ctx))
+	var err error
+	for _, rt := range []wazero.Runtime{e.rt, e.rtSafe} {
+		if rt != nil {
+			err = errors.Join(err, rt.Close(ctx))
+		}
+	}
+	for _, c := range e.caches {
+		err = errors.Join(err, c.Close(ctx))
 	}
 	if err != nil {
 		return fmt.Errorf("engine: close: %w", err)

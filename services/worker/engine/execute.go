@@ -71,14 +71,14 @@ func (e *Engine) Execute(ctx context.Context, m *Module, run Run) api.Decision {
 	st := &inst.st
 	st.reset(m, run, e.limits.MaxLogBytes)
 
-	dctx, cancel := context.WithTimeout(ctx, e.limits.Timeout)
-	call := &callCtx{Context: dctx, inst: inst}
-	st.ctx = call
+	call := inst.begin(ctx, e.limits.Timeout)
 	rc, err := inst.call(call, run.Event)
-	cancel()
+	intr := inst.end()
 
 	discard := ""
 	switch {
+	case intr == interruptedTimeout || intr == interruptedCancel:
+		d.Error, discard = e.interrupted(ctx, inst, intr), discardTimeout
 	case err != nil:
 		d.Error, discard = e.failure(ctx, inst, err)
 	case rc == abi.HandleOK:
@@ -145,6 +145,19 @@ var (
 	errAllocOutOfRange = errors.New(abi.ExportAlloc + " returned a buffer outside the module's memory")
 )
 
+// interrupted explains an execution the watchdog stopped.
+func (e *Engine) interrupted(ctx context.Context, inst *instance, intr interruption) *api.ExecError {
+	switch {
+	case intr == interruptedCancel && !errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return &api.ExecError{Code: api.ErrCodeTimeout, Message: "the execution was cancelled by the caller"}
+	case inst.byCaller:
+		return &api.ExecError{Code: api.ErrCodeTimeout, Message: "the workflow did not finish before the request deadline"}
+	default:
+		return &api.ExecError{Code: api.ErrCodeTimeout, Message: fmt.Sprintf(
+			"the workflow did not finish within the %s execution timeout", e.limits.Timeout)}
+	}
+}
+
 // failure explains why a call into the guest failed and names the reason the
 // instance is discarded.
 func (e *Engine) failure(ctx context.Context, inst *instance, err error) (*api.ExecError, string) {
@@ -153,13 +166,9 @@ func (e *Engine) failure(ctx context.Context, inst *instance, err error) (*api.E
 	if errors.As(err, &exit) {
 		switch exit.ExitCode() {
 		case sys.ExitCodeDeadlineExceeded:
-			msg := fmt.Sprintf("the workflow did not finish within the %s execution timeout", e.limits.Timeout)
-			if ctx.Err() != nil {
-				msg = "the workflow did not finish before the request deadline"
-			}
-			return &api.ExecError{Code: api.ErrCodeTimeout, Message: msg}, discardTimeout
+			return e.interrupted(ctx, inst, interruptedTimeout), discardTimeout
 		case sys.ExitCodeContextCanceled:
-			return &api.ExecError{Code: api.ErrCodeTimeout, Message: "the execution was cancelled by the caller"}, discardTimeout
+			return e.interrupted(ctx, inst, interruptedCancel), discardTimeout
 		}
 		if cons.outOfMemory() {
 			return e.memoryError(cons), discardMemory

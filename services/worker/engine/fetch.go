@@ -85,7 +85,7 @@ func (st *execState) doFetch(mem api.Memory, stack []uint64, secure bool) int32 
 	}
 	body := []byte(req.Body)
 	if secure {
-		sealed, err := e.cfg.SecureFetch.EncryptBody(st.ctx, st.run.Env, st.m.settings.ID, body)
+		sealed, err := e.cfg.SecureFetch.EncryptBody(st.hostCtx(), st.run.Env, st.m.settings.ID, body)
 		if err != nil {
 			e.metrics.fetched(fetchFailed)
 			return st.failf(abi.StatusFetchFailed, "%s: the body could not be encrypted: %v", binding, err)
@@ -97,7 +97,7 @@ func (st *execState) doFetch(mem api.Memory, stack []uint64, secure bool) int32 
 		header.Set(k, v)
 	}
 
-	resp, err := e.fetch.Do(st.ctx, egress.Request{Method: method, URL: req.URL, Header: header, Body: body})
+	resp, err := e.fetch.Do(st.hostCtx(), egress.Request{Method: method, URL: req.URL, Header: header, Body: body})
 	if err != nil {
 		status, outcome := abi.StatusFetchFailed, fetchFailed
 		switch {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/gatehouse-id/gatehouse/wasm-sdk/go/abi"
@@ -42,9 +43,9 @@ var hostFunctions = map[string]hostDef{
 	abi.FnGetEnv:               {hostGetEnv, []api.ValueType{i32, i32}, ret1},
 }
 
-// instantiateHost registers the "gatehouse" host module in the runtime.
-func (e *Engine) instantiateHost(ctx context.Context) error {
-	b := e.rt.NewHostModuleBuilder(abi.HostModule)
+// instantiateHost registers the "gatehouse" host module in rt.
+func instantiateHost(ctx context.Context, rt wazero.Runtime) error {
+	b := rt.NewHostModuleBuilder(abi.HostModule)
 	for name, def := range hostFunctions {
 		fn := def.fn
 		b.NewFunctionBuilder().

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tetratelabs/wazero/api"
 
@@ -26,14 +27,46 @@ type instance struct {
 	runs   int
 	stack  [2]uint64
 	st     execState
+
+	// Deadline enforcement (see interrupt.go). For an instrumented module
+	// the guest calls yield periodically, which sets the interrupt global
+	// once the deadline passed; otherwise the call context carries the
+	// deadline and wazero closes the module.
+	interrupt api.MutableGlobal
+	deadline  time.Time
+	done      <-chan struct{}
+	state     int32
+	byCaller  bool // the deadline is the caller's, not Limits.Timeout
+	cctx      callCtx
+	cancel    context.CancelFunc
 }
+
+// Guard states.
+const (
+	stateIdle int32 = iota
+	stateRunning
+	stateTimedOut
+	stateCancelled
+)
+
+// interruption says whether and why a guest call was stopped.
+type interruption int
+
+const (
+	notInterrupted interruption = iota
+	interruptedTimeout
+	interruptedCancel
+)
 
 // execState is what the host functions record during one execution.
 type execState struct {
-	m       *Module
-	run     Run
-	ctx     context.Context
-	pending []byte // the pending result or error message
+	m        *Module
+	run      Run
+	parent   context.Context // the caller's context
+	deadline time.Time
+	hctx     context.Context // parent bounded by deadline, made on first use
+	hcancel  context.CancelFunc
+	pending  []byte // the pending result or error message
 
 	guestErr    string // sent through the "error" host function
 	hasGuestErr bool
@@ -57,9 +90,25 @@ type execState struct {
 
 // reset prepares the state for a new execution, keeping reusable buffers.
 func (st *execState) reset(m *Module, run Run, maxLog int) {
+	if st.hcancel != nil {
+		st.hcancel()
+	}
 	pending, cons := st.pending[:0], st.console
 	*st = execState{m: m, run: run, pending: pending, console: cons}
 	st.console.reset(maxLog)
+}
+
+// hostCtx is the context for host work (fetch, env lookups): the caller's
+// context bounded by the execution deadline.
+func (st *execState) hostCtx() context.Context {
+	if st.hctx == nil {
+		parent := st.parent
+		if parent == nil {
+			parent = context.Background()
+		}
+		st.hctx, st.hcancel = context.WithDeadline(parent, st.deadline)
+	}
+	return st.hctx
 }
 
 // callCtx carries the instance to the host functions.
@@ -99,38 +148,124 @@ func (w *streamWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// instantiate creates an instance of m and runs its _initialize.
+// instantiate creates an instance of m and runs its _initialize under the
+// initialisation deadline.
 func (e *Engine) instantiate(ctx context.Context, m *Module) (*instance, error) {
 	inst := &instance{m: m}
+	inst.cctx.inst = inst
 	inst.st.reset(m, Run{}, e.limits.MaxLogBytes)
 	cfg := e.modCfg.
 		WithStdout(&streamWriter{inst: inst, stream: streamStdout}).
-		WithStderr(&streamWriter{inst: inst, stream: streamStderr})
+		WithStderr(&streamWriter{inst: inst, stream: streamStderr}).
+		WithOsyield(inst.yield)
 
-	ictx, cancel := context.WithTimeout(ctx, e.initTO)
-	defer cancel()
-	mod, err := e.rt.InstantiateModule(&callCtx{Context: ictx, inst: inst}, m.compiled, cfg)
+	mod, err := m.rt.InstantiateModule(ctx, m.compiled, cfg)
 	if err != nil {
-		msg := firstLine(err.Error())
-		if crash := inst.st.console.crashLine(); crash != "" {
-			msg = crash
-		}
-		if inst.st.console.outOfMemory() {
-			msg += fmt.Sprintf(" (memory limit %d pages)", e.limits.MemoryPages)
-		}
-		return nil, fmt.Errorf("the module failed to initialise: %s", msg)
+		return nil, fmt.Errorf("the module failed to instantiate: %s", firstLine(err.Error()))
 	}
 	inst.mod = mod
 	inst.mem = mod.Memory()
 	inst.alloc = mod.ExportedFunction(abi.ExportAlloc)
 	inst.handle = mod.ExportedFunction(abi.ExportHandle)
-	if inst.mem == nil || inst.alloc == nil || inst.handle == nil {
+	initFn := mod.ExportedFunction(abi.ExportInitialize)
+	if inst.mem == nil || inst.alloc == nil || inst.handle == nil || initFn == nil {
 		mod.Close(ctx)
 		return nil, fmt.Errorf("the module instance lacks its memory or ABI exports")
+	}
+	if !m.safe {
+		g, ok := mod.ExportedGlobal(interruptExport).(api.MutableGlobal)
+		if !ok {
+			mod.Close(ctx)
+			return nil, fmt.Errorf("the instrumented module lacks its interrupt global")
+		}
+		inst.interrupt = g
+	}
+
+	call := inst.begin(ctx, e.initTO)
+	err = initFn.CallWithStack(call, nil)
+	intr := inst.end()
+	if err == nil && intr != notInterrupted {
+		err = errors.New("interrupted")
+	}
+	if err != nil {
+		msg := firstLine(err.Error())
+		switch {
+		case intr == interruptedTimeout:
+			msg = fmt.Sprintf("_initialize did not finish within %s", e.initTO)
+		case intr == interruptedCancel:
+			msg = "cancelled"
+		case inst.st.console.crashLine() != "":
+			msg = inst.st.console.crashLine()
+		}
+		if inst.st.console.outOfMemory() {
+			msg += fmt.Sprintf(" (memory limit %d pages)", e.limits.MemoryPages)
+		}
+		inst.close(ctx)
+		return nil, fmt.Errorf("the module failed to initialise: %s", msg)
 	}
 	e.instantiations.Add(1)
 	e.metrics.instantiated()
 	return inst, nil
+}
+
+// begin arms the deadline, the earlier of ctx's and now+timeout, for a
+// sequence of guest calls and returns the context to pass them.
+func (inst *instance) begin(ctx context.Context, timeout time.Duration) context.Context {
+	deadline := time.Now().Add(timeout)
+	inst.byCaller = false
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline, inst.byCaller = d, true
+	}
+	inst.st.parent, inst.st.deadline = ctx, deadline
+	if inst.interrupt == nil {
+		dctx, cancel := context.WithDeadline(ctx, deadline)
+		inst.cancel = cancel
+		return &callCtx{Context: dctx, inst: inst}
+	}
+	inst.deadline, inst.done, inst.state = deadline, ctx.Done(), stateRunning
+	inst.cctx.Context = ctx
+	return &inst.cctx
+}
+
+// end disarms the deadline and reports whether the guest was interrupted.
+func (inst *instance) end() interruption {
+	if inst.interrupt == nil {
+		inst.cancel()
+		inst.cancel = nil
+		return notInterrupted
+	}
+	s := inst.state
+	inst.state, inst.done, inst.cctx.Context = stateIdle, nil, nil
+	switch s {
+	case stateTimedOut:
+		return interruptedTimeout
+	case stateCancelled:
+		return interruptedCancel
+	}
+	return notInterrupted
+}
+
+// yield implements WASI sched_yield for the instance. The loop checks of an
+// instrumented module call it every yieldEvery iterations (interrupt.go):
+// when the deadline passed or the caller's context is done, it sets the
+// interrupt global and the guest traps.
+func (inst *instance) yield() {
+	if inst.state != stateRunning || inst.interrupt == nil {
+		return
+	}
+	if time.Now().After(inst.deadline) {
+		inst.state = stateTimedOut
+		inst.interrupt.Set(1)
+		return
+	}
+	if inst.done != nil {
+		select {
+		case <-inst.done:
+			inst.state = stateCancelled
+			inst.interrupt.Set(1)
+		default:
+		}
+	}
 }
 
 func (inst *instance) close(ctx context.Context) {

@@ -16,6 +16,8 @@ type Module struct {
 	sha      string
 	size     int
 	compiled wazero.CompiledModule
+	rt       wazero.Runtime
+	safe     bool // not instrumented: wazero's termination checks
 	settings abi.Settings
 	policy   string
 

@@ -18,6 +18,9 @@ type rawModule struct {
 	omit string
 	// badImport adds an import the host does not provide.
 	badImport bool
+	// yield imports WASI sched_yield, which makes the module instrumentable
+	// (interrupt.go) like every Go module.
+	yield bool
 }
 
 const (
@@ -44,6 +47,9 @@ func (r rawModule) bytes() []byte {
 		fnType([]byte{tI32, tI32}, []byte{tI32}), // 4: handle, 2-arg host fns
 	}
 	var imports [][]byte
+	if r.yield {
+		imports = append(imports, importFn("wasi_snapshot_preview1", "sched_yield", 1))
+	}
 	if r.call != "" {
 		imports = append(imports, importFn("gatehouse", r.call, 4))
 	}
@@ -67,7 +73,11 @@ func (r rawModule) bytes() []byte {
 		handle = append([]byte{opI32Const}, sleb(settingsAt)...)
 		handle = append(handle, opI32Const)
 		handle = append(handle, sleb(int64(len(r.settings)))...)
-		handle = append(handle, opCall, 0, opDrop, opI32Const, 0)
+		callIdx := byte(0)
+		if r.yield {
+			callIdx = 1 // after sched_yield
+		}
+		handle = append(handle, opCall, callIdx, opDrop, opI32Const, 0)
 	}
 	fns := []fn{
 		{"_initialize", 0, nil},
