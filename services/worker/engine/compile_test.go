@@ -196,3 +196,16 @@ func TestValidateSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestCompileStopsLoopingInitialize(t *testing.T) {
+	e := newEngine(t, nil)
+	e.initTO = 200 * time.Millisecond
+	for _, yield := range []bool{false, true} {
+		start := time.Now()
+		wantInvalid(t, e, rawModule{version: 1, settings: rawSettings("user:pre_mfa", ""), initLoop: true, yield: yield}.bytes(),
+			"the module failed to initialise: _initialize did not finish within 200ms")
+		if el := time.Since(start); el > 2*time.Second {
+			t.Fatalf("yield=%v: Compile took %s", yield, el)
+		}
+	}
+}

@@ -18,6 +18,15 @@
 // it. Modules get no filesystem, arguments or environment; stdout and stderr
 // go to the execution's console capture. An instance that traps, times out,
 // exits or exhausts its memory is discarded, never returned to the pool.
+//
+// # Deadlines
+//
+// Each module is rewritten once before compilation so that its loops check a
+// budget and, every few thousand iterations, call back into the host, which
+// stops the guest when its deadline has passed (see interrupt.go). This
+// costs a few instructions per loop iteration, against a call into Go per
+// iteration for wazero's WithCloseOnContextDone, which the engine uses only
+// for modules it cannot rewrite.
 // fetch goes through package egress, which refuses private, loopback and
 // link-local destinations after DNS resolution.
 package engine

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
 
 	wapi "github.com/gatehouse-id/gatehouse/services/worker/api"
 	"github.com/gatehouse-id/gatehouse/wasm-sdk/go/abi"
@@ -194,6 +195,8 @@ func (e *Engine) instantiate(ctx context.Context, m *Module) (*instance, error) 
 			msg = fmt.Sprintf("_initialize did not finish within %s", e.initTO)
 		case intr == interruptedCancel:
 			msg = "cancelled"
+		case isDeadlineExit(err):
+			msg = fmt.Sprintf("_initialize did not finish within %s", e.initTO)
 		case inst.st.console.crashLine() != "":
 			msg = inst.st.console.crashLine()
 		}
@@ -266,6 +269,12 @@ func (inst *instance) yield() {
 		default:
 		}
 	}
+}
+
+// isDeadlineExit reports whether wazero closed the module at its deadline.
+func isDeadlineExit(err error) bool {
+	var exit *sys.ExitError
+	return errors.As(err, &exit) && (exit.ExitCode() == sys.ExitCodeDeadlineExceeded || exit.ExitCode() == sys.ExitCodeContextCanceled)
 }
 
 func (inst *instance) close(ctx context.Context) {

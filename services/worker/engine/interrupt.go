@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Interrupting guests.
@@ -175,6 +176,13 @@ func instrument(wasm []byte) ([]byte, error) {
 				return nil, err
 			}
 			emit(secCode, code)
+		case secCustom:
+			// DWARF sections describe code offsets the rewrite moved.
+			p := reader{b: s.payload}
+			if name := p.bytes(int(p.u32())); p.err == nil && strings.HasPrefix(string(name), ".debug_") {
+				continue
+			}
+			emit(s.id, s.payload)
 		default:
 			emit(s.id, s.payload)
 		}

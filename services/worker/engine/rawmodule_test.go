@@ -21,6 +21,8 @@ type rawModule struct {
 	// yield imports WASI sched_yield, which makes the module instrumentable
 	// (interrupt.go) like every Go module.
 	yield bool
+	// initLoop makes _initialize loop forever.
+	initLoop bool
 }
 
 const (
@@ -79,8 +81,12 @@ func (r rawModule) bytes() []byte {
 		}
 		handle = append(handle, opCall, callIdx, opDrop, opI32Const, 0)
 	}
+	var initBody []byte
+	if r.initLoop {
+		initBody = []byte{opLoop, 0x40, opBr, 0, opEnd}
+	}
 	fns := []fn{
-		{"_initialize", 0, nil},
+		{"_initialize", 0, initBody},
 		{"gatehouse_abi_version", 1, append([]byte{opI32Const}, sleb(int64(r.version))...)},
 		{"gatehouse_settings", 2, append([]byte{opI64Const}, sleb(int64(settingsAt)<<32|int64(len(r.settings)))...)},
 		{"gatehouse_alloc", 3, append([]byte{opI32Const}, sleb(eventAt)...)},
