@@ -3,6 +3,7 @@ package wfcli
 import (
 	"context"
 	"fmt"
+	"github.com/nats-io/nats.go"
 	"text/tabwriter"
 	"time"
 
@@ -79,6 +80,29 @@ func runDeactivate(c *cli, args []string) error {
 // changeDeployment runs a command that takes one deployment id and replies
 // with the updated deployment.
 func changeDeployment(c *cli, name string, args []string, subject, done string) error {
+	return onDeployment(c, name, args, func(ctx context.Context, nc *nats.Conn, env, id string) error {
+		d, err := call[dapi.IDRequest, dapi.Deployment](ctx, nc, requestTimeout, subject, dapi.IDRequest{Env: env, DeploymentID: id})
+		if err != nil {
+			return fmt.Errorf("deployment %s: %w", id, err)
+		}
+		fmt.Fprintf(c.stdout, "deployment %s of workflow %s (%s) %s (status %s)\n", d.ID, orDefault(d.WorkflowID, "-"), d.Trigger, done, d.Status)
+		return nil
+	})
+}
+
+func runDelete(c *cli, args []string) error {
+	return onDeployment(c, "delete", args, func(ctx context.Context, nc *nats.Conn, env, id string) error {
+		if _, err := call[dapi.IDRequest, dapi.Empty](ctx, nc, requestTimeout, dapi.SubjectDelete, dapi.IDRequest{Env: env, DeploymentID: id}); err != nil {
+			return fmt.Errorf("delete deployment %s: %w", id, err)
+		}
+		fmt.Fprintf(c.stdout, "deployment %s deleted\n", id)
+		return nil
+	})
+}
+
+// onDeployment parses a command that takes one deployment id and the remote
+// flags, connects, and runs fn.
+func onDeployment(c *cli, name string, args []string, fn func(ctx context.Context, nc *nats.Conn, env, id string) error) error {
 	f := c.flags(name)
 	r := addRemoteFlags(f)
 	id, err := deploymentArg(c, f, args)
@@ -94,35 +118,7 @@ func changeDeployment(c *cli, name string, args []string, subject, done string) 
 		return err
 	}
 	defer nc.Close()
-	d, err := call[dapi.IDRequest, dapi.Deployment](ctx, nc, requestTimeout, subject, dapi.IDRequest{Env: *r.env, DeploymentID: id})
-	if err != nil {
-		return fmt.Errorf("deployment %s: %w", id, err)
-	}
-	fmt.Fprintf(c.stdout, "deployment %s of workflow %s (%s) %s (status %s)\n", d.ID, orDefault(d.WorkflowID, "-"), d.Trigger, done, d.Status)
-	return nil
-}
-
-func runDelete(c *cli, args []string) error {
-	f := c.flags("delete")
-	r := addRemoteFlags(f)
-	id, err := deploymentArg(c, f, args)
-	if err != nil {
-		return err
-	}
-	if err := r.validate(); err != nil {
-		return err
-	}
-	ctx := context.Background()
-	nc, err := r.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
-	if _, err := call[dapi.IDRequest, dapi.Empty](ctx, nc, requestTimeout, dapi.SubjectDelete, dapi.IDRequest{Env: *r.env, DeploymentID: id}); err != nil {
-		return fmt.Errorf("delete deployment %s: %w", id, err)
-	}
-	fmt.Fprintf(c.stdout, "deployment %s deleted\n", id)
-	return nil
+	return fn(ctx, nc, *r.env, id)
 }
 
 func deploymentArg(c *cli, f *flagSet, args []string) (string, error) {
