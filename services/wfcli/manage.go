@@ -3,9 +3,10 @@ package wfcli
 import (
 	"context"
 	"fmt"
-	"github.com/nats-io/nats.go"
 	"text/tabwriter"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	dapi "github.com/gatehouse-id/gatehouse/services/deployments/api"
 )
