@@ -117,7 +117,9 @@ func (s *Service) announce(c api.Change) {
 		err = s.nc.Publish(api.EventChanged, data)
 	}
 	if err == nil {
-		err = s.nc.Flush()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		err = s.nc.FlushWithContext(ctx)
+		cancel()
 	}
 	if err != nil {
 		s.log.Warn("could not announce deployment change", "action", c.Action, "deployment", c.DeploymentID, "err", err)

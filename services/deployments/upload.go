@@ -42,11 +42,15 @@ func (s *Service) upload(ctx context.Context, req api.UploadRequest) (api.Upload
 	if err := s.store.insertDeployment(ctx, d); err != nil {
 		return api.UploadResponse{}, err
 	}
+	// Records written after validation must land even if validating used up
+	// the request's deadline: a deployment must not stay Processing.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	var buildLog []api.LogEntry
 	logf := func(kind api.LogKind, level, format string, args ...any) {
 		e := api.LogEntry{Kind: kind, DeploymentID: d.ID, WorkflowID: d.WorkflowID, Level: level,
 			Message: fmt.Sprintf(format, args...), CreatedAt: s.now().UTC()}
-		if err := s.store.appendLog(ctx, req.Env, e); err != nil {
+		if err := s.store.appendLog(wctx, req.Env, e); err != nil {
 			s.log.Error("could not write deployment log", "deployment", d.ID, "err", err)
 		}
 		if kind == api.LogBuild {
@@ -58,7 +62,7 @@ func (s *Service) upload(ctx context.Context, req api.UploadRequest) (api.Upload
 	fail := func(reason string) (api.UploadResponse, error) {
 		logf(api.LogBuild, "error", "%s", reason)
 		logf(api.LogSync, "error", "deployment %s failed: %s", d.ID, reason)
-		if err := s.store.failDeployment(ctx, req.Env, d.ID, reason); err != nil {
+		if err := s.store.failDeployment(wctx, req.Env, d.ID, reason); err != nil {
 			return api.UploadResponse{}, err
 		}
 		d.Status, d.Error = api.StatusFailed, reason
@@ -82,7 +86,7 @@ func (s *Service) upload(ctx context.Context, req api.UploadRequest) (api.Upload
 	live := true
 	if req.Live != nil {
 		live = *req.Live
-	} else if es, err := s.store.envSettings(ctx, req.Env); err != nil {
+	} else if es, err := s.store.envSettings(wctx, req.Env); err != nil {
 		return api.UploadResponse{}, err
 	} else {
 		live = es.AutoLive
@@ -91,7 +95,7 @@ func (s *Service) upload(ctx context.Context, req api.UploadRequest) (api.Upload
 	if err != nil {
 		return api.UploadResponse{}, err
 	}
-	accepted, err := s.store.accept(ctx, d, live, hash)
+	accepted, err := s.store.accept(wctx, d, live, hash)
 	if err != nil {
 		var clash *clashError
 		if errors.As(err, &clash) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse-id/gatehouse/services/worker/egress"
 	"github.com/gatehouse-id/gatehouse/services/worker/engine"
 )
 
@@ -30,6 +31,7 @@ type Config struct {
 
 	WorkerConcurrency int
 	WorkerQueue       int
+	MaxDecisionBytes  int
 	Limits            engine.Limits
 	FetchAllow        string // comma list of CIDRs or host:port the fetch guard lets through
 	FetchAllowHTTP    bool
@@ -55,6 +57,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP listen address for /metrics and /healthz")
 	fs.IntVar(&c.WorkerConcurrency, "worker-concurrency", c.WorkerConcurrency, "executions a worker runs at once (0: 2×CPUs)")
 	fs.IntVar(&c.WorkerQueue, "worker-queue", c.WorkerQueue, "requests waiting for a worker slot before shedding (0: 64×concurrency)")
+	fs.IntVar(&c.MaxDecisionBytes, "worker-max-decision-bytes", c.MaxDecisionBytes, "largest decision a worker replies with (0: 512 KiB)")
 	fs.DurationVar(&c.Limits.Timeout, "wasm-timeout", c.Limits.Timeout, "execution timeout of one workflow run")
 	fs.Func("wasm-memory-pages", fmt.Sprintf("memory limit of a workflow instance in 64 KiB pages (default %d)", c.Limits.MemoryPages), func(s string) error {
 		var n uint32
@@ -79,6 +82,17 @@ func (c Config) Validate() error {
 	all := false
 	for _, t := range strings.Split(c.Targets, ",") {
 		all = all || strings.TrimSpace(t) == "all"
+	}
+	if _, err := Targets().Resolve(c.Targets); err != nil {
+		errs = append(errs, fmt.Errorf("-target: %w", err))
+	}
+	eg := egress.DefaultConfig()
+	eg.Allow, eg.AllowHTTP = splitList(c.FetchAllow), c.FetchAllowHTTP
+	if err := eg.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("-fetch-allow: %w", err))
+	}
+	if c.ArtifactReplicas < 1 || c.ArtifactReplicas > 5 {
+		errs = append(errs, fmt.Errorf("-artifact-replicas must be 1 to 5 (got %d)", c.ArtifactReplicas))
 	}
 	if c.NATSURL == "" && !all {
 		errs = append(errs, errors.New("-nats-url is required unless -target=all (only the all-in-one process embeds NATS)"))

@@ -243,7 +243,7 @@ func (p *Platform) startDeployments(ctx context.Context) (func(context.Context) 
 
 func (p *Platform) startWorker(ctx context.Context) (func(context.Context) error, error) {
 	svc, err := worker.Start(ctx, p.nc, worker.Config{
-		Concurrency: p.cfg.WorkerConcurrency, Queue: p.cfg.WorkerQueue,
+		Concurrency: p.cfg.WorkerConcurrency, Queue: p.cfg.WorkerQueue, MaxDecisionBytes: p.cfg.MaxDecisionBytes,
 		Engine: engine.Config{
 			CacheDir: p.cfg.path("cache", "wazero"), Limits: p.cfg.Limits,
 			Egress: egress.Config{Allow: splitList(p.cfg.FetchAllow), AllowHTTP: p.cfg.FetchAllowHTTP},

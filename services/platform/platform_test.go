@@ -283,11 +283,13 @@ func entriesHave(entries []dapi.LogEntry, s string) bool {
 
 func TestConfigValidateReportsEveryProblem(t *testing.T) {
 	cfg := DefaultConfig()
-	cfg.Targets = "worker"
+	cfg.Targets = "worker,bogus"
 	cfg.Mode = "prod"
 	cfg.HTTPAddr = "nonsense"
+	cfg.FetchAllow = "garbage!!"
+	cfg.Limits.Timeout = -time.Second
 	err := cfg.Validate()
-	for _, want := range []string{"-nats-url is required", "-env must be", "-http-addr"} {
+	for _, want := range []string{"-nats-url is required", "-env must be", "-http-addr", `unknown target "bogus"`, "-fetch-allow", "timeout"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate() = %v; want it to mention %q", err, want)
 		}
@@ -384,5 +386,61 @@ func TestFullWorkerShedsWithAClearErrorAndKeepsServing(t *testing.T) {
 	}
 	if d := eventually(t, client, "", "serving after overload", func(d wapi.Decision) bool { return d.Ran }); d.Error != nil {
 		t.Fatalf("after overload: %+v", d)
+	}
+}
+
+func TestPasswordsNeverLeaveTheWorker(t *testing.T) {
+	p := startPlatform(t)
+	upload(t, p, wasmbuild.ForTest(t, "testdata/guests/pwlog"))
+	client, err := wapi.NewClient(p.NATS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	const pw = "Correct-Horse-Battery-9"
+	event := json.RawMessage(`{"request":{"ip":"192.0.2.1"},"context":{"auth":{"firstPassword":"` + pw +
+		`","secondPassword":"` + pw + `","newPasswordReason":"initial"},"user":{"email":"a@example.com"},"workflow":{"trigger":"user:new_password_provided"}}}`)
+	var d wapi.Decision
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) && !d.Ran {
+		d, err = client.Fire(context.Background(), env, abi.TriggerNewPasswordProvided, event, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, _ := json.Marshal(d)
+	if strings.Contains(string(raw), pw) {
+		t.Fatalf("the password left the worker: %s", raw)
+	}
+	if d.FormErrors["p_first_password"] != "we do not like "+wapi.Redacted || len(d.Console) == 0 ||
+		d.Console[0].Text != "the new password is "+wapi.Redacted {
+		t.Fatalf("redaction: form errors %v console %+v", d.FormErrors, d.Console)
+	}
+}
+
+func TestOversizedDecisionBecomesALimitError(t *testing.T) {
+	p := startPlatform(t, func(c *Config) { c.MaxDecisionBytes = 4096 })
+	upload(t, p, wasmbuild.ForTest(t, "testdata/guests/bigclaim"))
+	client, err := wapi.NewClient(p.NATS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	d := eventually(t, client, "", "big claim live", func(d wapi.Decision) bool { return d.Ran })
+	if d.Error == nil || d.Error.Code != wapi.ErrCodeLimit || !strings.Contains(d.Error.Message, "over the 4096-byte limit") ||
+		d.AccessTokenClaims != nil || d.FailurePolicy != "stop" {
+		t.Fatalf("oversized decision: %+v", d)
+	}
+}
+
+func TestWorkersNeedNoDatabaseInProduction(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Mode, cfg.Targets, cfg.NATSURL = ModeProduction, "worker", "nats://nats:4222"
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("a production worker without -database-url: %v", err)
+	}
+	cfg.Targets = "deployments"
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "-database-url is required") {
+		t.Fatalf("a production deployments target without -database-url: %v", err)
 	}
 }

@@ -33,7 +33,7 @@ func (c *cli) readEvent(path string) ([]byte, error) {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			line, col := position(b, se.Offset)
-			return nil, fmt.Errorf("event %s is not valid JSON: line %d, column %d: %v", path, line, col, err)
+			return nil, fmt.Errorf("event %s is not valid JSON: line %d, column %d: %w", path, line, col, err)
 		}
 		return nil, fmt.Errorf("event %s is not valid JSON: %w", path, err)
 	}

@@ -101,6 +101,34 @@ func runDelete(c *cli, args []string) error {
 	})
 }
 
+func runDeleteWorkflow(c *cli, args []string) error {
+	f := c.flags("delete-workflow")
+	r := addRemoteFlags(f)
+	pos, err := f.parse(c, args, 1)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 || pos[0] == "" {
+		return usagef("the workflow id is required (see gatehouse wf list)")
+	}
+	if err := r.validate(); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	nc, err := r.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	id := pos[0]
+	if _, err := call[dapi.DeleteWorkflowRequest, dapi.Empty](ctx, nc, requestTimeout, dapi.SubjectDeleteWorkflow,
+		dapi.DeleteWorkflowRequest{Env: *r.env, WorkflowID: id}); err != nil {
+		return fmt.Errorf("delete workflow %s: %w", id, err)
+	}
+	fmt.Fprintf(c.stdout, "workflow %s deleted with all its deployments; its trigger is free\n", id)
+	return nil
+}
+
 // onDeployment parses a command that takes one deployment id and the remote
 // flags, connects, and runs fn.
 func onDeployment(c *cli, name string, args []string, fn func(ctx context.Context, nc *nats.Conn, env, id string) error) error {

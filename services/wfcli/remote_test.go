@@ -2,6 +2,7 @@ package wfcli
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"regexp"
@@ -110,6 +111,26 @@ func TestDeployListLiveDeactivateFire(t *testing.T) {
 
 	_, errOut := mustWF(t, 1, append([]string{"live", "dep_doesnotexist"}, remote...)...)
 	wantContains(t, "stderr", errOut, "deployment dep_doesnotexist", "not_found")
+
+	// Deleting the workflow removes every deployment and frees the trigger.
+	out, _ = mustWF(t, 0, append([]string{"list", "--json"}, remote...)...)
+	var listed struct {
+		Workflows []struct{ ID string } `json:"workflows"`
+	}
+	if err := json.Unmarshal([]byte(out), &listed); err != nil || len(listed.Workflows) != 1 {
+		t.Fatalf("list --json: %v\n%s", err, out)
+	}
+	wfID := listed.Workflows[0].ID
+	out, _ = mustWF(t, 0, append([]string{"delete-workflow", wfID}, remote...)...)
+	wantContains(t, "delete-workflow output", out, "workflow "+wfID+" deleted")
+	out, _ = mustWF(t, 0, append([]string{"list", "--json"}, remote...)...)
+	if strings.Contains(out, second) || strings.Contains(out, wfID) {
+		t.Errorf("deleted workflow still listed:\n%s", out)
+	}
+	_, errOut = mustWF(t, 1, append([]string{"delete-workflow", wfID}, remote...)...)
+	wantContains(t, "stderr", errOut, "not_found")
+	_, errOut = mustWF(t, 2, append([]string{"delete-workflow"}, remote...)...)
+	wantContains(t, "stderr", errOut, "workflow id is required")
 }
 
 func TestDeployOfAnInvalidModuleFails(t *testing.T) {

@@ -28,6 +28,9 @@ type Config struct {
 	// Queue is how many requests may wait for a free slot before new ones are
 	// shed (default 64×Concurrency).
 	Queue int
+	// MaxDecisionBytes caps an encoded decision (default 512 KiB, and never
+	// more than the NATS server's max payload less 4 KiB for headers).
+	MaxDecisionBytes int
 	// Engine configures the wasm runtime and its limits.
 	Engine     engine.Config
 	Logger     *slog.Logger
@@ -41,6 +44,9 @@ func (c Config) Validate() error {
 	if c.Concurrency < 0 {
 		errs = append(errs, fmt.Errorf("worker concurrency must not be negative (got %d)", c.Concurrency))
 	}
+	if c.MaxDecisionBytes < 0 {
+		errs = append(errs, fmt.Errorf("worker max decision bytes must not be negative (got %d)", c.MaxDecisionBytes))
+	}
 	if c.Queue < 0 {
 		errs = append(errs, fmt.Errorf("worker queue must not be negative (got %d)", c.Queue))
 	}
@@ -52,13 +58,14 @@ func (c Config) Validate() error {
 
 // Service is a running worker.
 type Service struct {
-	rpc     *natsrpc.Service
-	eng     *engine.Engine
-	res     *resolver
-	sub     *nats.Subscription
-	cancel  context.CancelFunc
-	log     *slog.Logger
-	metrics *metrics
+	rpc      *natsrpc.Service
+	eng      *engine.Engine
+	res      *resolver
+	sub      *nats.Subscription
+	cancel   context.CancelFunc
+	log      *slog.Logger
+	metrics  *metrics
+	maxReply int
 }
 
 // Start compiles nothing up front: modules are loaded on first use or when a
@@ -76,6 +83,12 @@ func Start(ctx context.Context, nc *nats.Conn, cfg Config) (*Service, error) {
 	if cfg.Queue == 0 {
 		cfg.Queue = 64 * cfg.Concurrency
 	}
+	if cfg.MaxDecisionBytes == 0 {
+		cfg.MaxDecisionBytes = 512 << 10
+	}
+	if limit := int(nc.MaxPayload()) - 4<<10; limit > 0 && cfg.MaxDecisionBytes > limit {
+		cfg.MaxDecisionBytes = limit
+	}
 	if cfg.Engine.Logger == nil {
 		cfg.Engine.Logger = cfg.Logger
 	}
@@ -91,9 +104,10 @@ func Start(ctx context.Context, nc *nats.Conn, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("worker: start engine: %w", err)
 	}
 	bg, cancel := context.WithCancel(context.Background())
-	s := &Service{eng: eng, res: newResolver(nc, eng, js), cancel: cancel,
-		log: cfg.Logger.With("service", "worker"), metrics: newMetrics(cfg.Registerer)}
+	s := &Service{eng: eng, res: newResolver(bg, nc, eng, js), cancel: cancel,
+		log: cfg.Logger.With("service", "worker"), metrics: newMetrics(cfg.Registerer), maxReply: cfg.MaxDecisionBytes}
 
+	go s.res.janitor(bg)
 	s.sub, err = nc.Subscribe(dapi.EventChanged, func(m *nats.Msg) { s.res.changed(bg, m.Data) })
 	if err != nil {
 		cancel()
@@ -127,7 +141,7 @@ func (s *Service) Stop(ctx context.Context) error {
 		errs = append(errs, s.sub.Unsubscribe())
 	}
 	s.cancel()
-	s.res.warming.Wait()
+	s.res.stop()
 	errs = append(errs, s.eng.Close(ctx))
 	return errors.Join(errs...)
 }
@@ -145,8 +159,28 @@ func (s *Service) trigger(ctx context.Context, data []byte) ([]byte, error) {
 		return nil, natsrpc.Errorf(natsrpc.CodeInvalidArgument, "trigger request for %s is not valid JSON: %v", t, err)
 	}
 	d := s.run(ctx, env, t, req)
+	d.Redact(passwords(t, req.Event)...)
+	if d.FailurePolicy == "" {
+		d.FailurePolicy = abi.FailureStop
+	}
+	out, err := json.Marshal(d)
+	if err == nil && len(out) > s.maxReply {
+		d = tooLarge(d, len(out), s.maxReply)
+		out, err = json.Marshal(d)
+	}
 	s.metrics.executed(t, outcome(&d), time.Since(start))
-	return json.Marshal(d)
+	return out, err
+}
+
+// tooLarge replaces a decision that would not fit in a reply with an error
+// the caller can act on: the flow gets an answer, and the failure policy.
+func tooLarge(d api.Decision, size, limit int) api.Decision {
+	return api.Decision{
+		Ran: d.Ran, ExecutionID: d.ExecutionID, DeploymentID: d.DeploymentID, WorkflowID: d.WorkflowID,
+		FailurePolicy: d.FailurePolicy, DurationMs: d.DurationMs,
+		Error: &api.ExecError{Code: api.ErrCodeLimit, Message: fmt.Sprintf(
+			"the workflow's decision is %d bytes, over the %d-byte limit: set fewer or smaller claims and log less", size, limit)},
+	}
 }
 
 func (s *Service) run(ctx context.Context, env string, t abi.Trigger, req api.TriggerRequest) api.Decision {

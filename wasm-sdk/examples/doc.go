@@ -7,4 +7,10 @@
 // Every example has native unit tests that run it in gatehouse.TestHost; the
 // worker's exampletest package runs the same examples compiled to
 // WebAssembly in the real engine.
+//
+// The examples that call an external API (customclaims, iprep, m2mtoorg,
+// mfagraceperiod) read its URL and key with GetEnvironmentVariable. Until the
+// keys service serves kinde.env, a deployed worker answers that binding with
+// not_implemented and the examples fall back to their documented https
+// defaults; `gatehouse wf test --env vars.env` serves the variables locally.
 package examples

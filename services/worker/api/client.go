@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go"
 
@@ -23,15 +24,27 @@ type Client struct {
 
 	mu   sync.RWMutex
 	gen  uint64
-	envs map[string]map[abi.Trigger]dapi.LiveTrigger
+	envs map[string]liveSet
 }
+
+// liveSet is one environment's live triggers. The change event drops it at
+// once; the expiry is the safety net for a missed event.
+type liveSet struct {
+	triggers map[abi.Trigger]dapi.LiveTrigger
+	expires  time.Time
+}
+
+// liveTTL bounds how long a live-trigger list is trusted without an event.
+const liveTTL = 30 * time.Second
 
 // NewClient subscribes to deployment changes.
 func NewClient(nc *nats.Conn) (*Client, error) {
-	c := &Client{nc: nc, envs: map[string]map[abi.Trigger]dapi.LiveTrigger{}}
+	c := &Client{nc: nc, envs: map[string]liveSet{}}
 	sub, err := nc.Subscribe(dapi.EventChanged, func(m *nats.Msg) {
 		var ch dapi.Change
-		_ = json.Unmarshal(m.Data, &ch)
+		if json.Unmarshal(m.Data, &ch) != nil {
+			ch = dapi.Change{} // unreadable: drop everything
+		}
 		c.mu.Lock()
 		c.gen++
 		if ch.Env == "" {
@@ -54,10 +67,11 @@ func (c *Client) Close() error { return c.sub.Unsubscribe() }
 // Live reports whether env has a live workflow for t, and its failure policy.
 func (c *Client) Live(ctx context.Context, env string, t abi.Trigger) (dapi.LiveTrigger, bool, error) {
 	c.mu.RLock()
-	triggers, ok := c.envs[env]
+	set, ok := c.envs[env]
 	gen := c.gen
 	c.mu.RUnlock()
-	if !ok {
+	triggers := set.triggers
+	if !ok || time.Now().After(set.expires) {
 		resp, err := natsrpc.Call[dapi.LiveTriggersRequest, dapi.LiveTriggersResponse](ctx, c.nc,
 			dapi.SubjectLiveTriggers, dapi.LiveTriggersRequest{Env: env})
 		if err != nil {
@@ -69,7 +83,7 @@ func (c *Client) Live(ctx context.Context, env string, t abi.Trigger) (dapi.Live
 		}
 		c.mu.Lock()
 		if c.gen == gen {
-			c.envs[env] = triggers
+			c.envs[env] = liveSet{triggers: triggers, expires: time.Now().Add(liveTTL)}
 		}
 		c.mu.Unlock()
 	}

@@ -35,7 +35,14 @@ func TestRefusalRanges(t *testing.T) {
 		{"ff0e::1", "multicast"},
 		{"255.255.255.255", "broadcast"},
 		{"240.0.0.1", "reserved"},
-		{"64:ff9b::a00:1", "private"}, // NAT64 of 10.0.0.1
+		{"64:ff9b::a00:1", "private (embedded in 64:ff9b::a00:1)"}, // NAT64 of 10.0.0.1
+		{"64:ff9b:1:7f00:0:100::", "loopback (embedded in 64:ff9b:1:7f00:0:100::)"}, // local-use NAT64 of 127.0.0.1
+		{"2002:a9fe:a9fe::1", "link-local (embedded in 2002:a9fe:a9fe::1)"},         // 6to4 of 169.254.169.254
+		{"::7f00:1", "loopback (embedded in ::7f00:1)"},                             // IPv4-compatible 127.0.0.1
+		{"fec0::1", "reserved"},
+		{"198.18.0.1", "reserved"},
+		{"192.0.0.8", "reserved"},
+		{"2002:808:808::1", ""}, // 6to4 of a public address
 		// Public addresses.
 		{"8.8.8.8", ""},
 		{"1.1.1.1", ""},

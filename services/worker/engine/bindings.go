@@ -15,6 +15,24 @@ import (
 // maxReasonBytes caps denial reasons, form messages and plan suggestions.
 const maxReasonBytes = 4 << 10
 
+// Claim caps per execution. set_claim returns StatusLimitExceeded for a
+// claim over them and stores nothing; the execution goes on, and a workflow
+// that ignores the status just has fewer claims.
+const (
+	// maxClaimsPerToken caps the claims one execution sets on each token.
+	maxClaimsPerToken = 64
+	// maxClaimBytesTotal caps the names plus values of all the claims one
+	// execution sets, over all tokens.
+	maxClaimBytesTotal = 64 << 10
+)
+
+// maxPolicyBytes caps the MFA enforcement policy argument: the valid values
+// are a few bytes long.
+const maxPolicyBytes = 32
+
+// maxFactorsBytes caps the mfa_factors JSON array.
+const maxFactorsBytes = 4 << 10
+
 func hostDenyAccess(st *execState, mem api.Memory, stack []uint64) int32 {
 	if rc, ok := st.gate(bitAuth, abi.BindingAuth); !ok {
 		return rc
@@ -69,8 +87,12 @@ func hostSetClaim(st *execState, mem api.Memory, stack []uint64) int32 {
 		return st.failf(abi.StatusInvalidArgument, "claim %q: value is not valid JSON", name)
 	}
 	if slices.Contains(tok.prohibited, name) {
-		st.dropped = append(st.dropped, tok.label+":"+name)
-		st.console.warn(fmt.Sprintf("claim %q is reserved on the %s and was dropped", name, tok.desc))
+		// Reported once per claim: the list of reserved names is short, so
+		// DroppedClaims stays small however often the workflow tries.
+		if label := tok.label + ":" + name; !slices.Contains(st.dropped, label) {
+			st.dropped = append(st.dropped, label)
+			st.console.warn(fmt.Sprintf("claim %q is reserved on the %s and was dropped", name, tok.desc))
+		}
 		return 0
 	}
 	var claims *map[string]json.RawMessage
@@ -82,16 +104,32 @@ func hostSetClaim(st *execState, mem api.Memory, stack []uint64) int32 {
 	default:
 		claims = &st.m2m
 	}
+	old, exists := (*claims)[name]
+	if !exists && len(*claims) >= maxClaimsPerToken {
+		return st.failf(abi.StatusLimitExceeded, "claim %q: the %s already has %d claims, the most one execution may set", name, tok.desc, maxClaimsPerToken)
+	}
+	grow := len(value) - len(old)
+	if !exists {
+		grow += len(name)
+	}
+	if st.claimBytes+grow > maxClaimBytesTotal {
+		return st.failf(abi.StatusLimitExceeded, "claim %q: the claims of this execution would total %d bytes, over the %d-byte limit",
+			name, st.claimBytes+grow, maxClaimBytesTotal)
+	}
 	if *claims == nil {
 		*claims = make(map[string]json.RawMessage, 4)
 	}
 	(*claims)[name] = json.RawMessage(slices.Clone(value))
+	st.claimBytes += grow
 	return 0
 }
 
 func hostSetEnforcementPolicy(st *execState, mem api.Memory, stack []uint64) int32 {
 	if rc, ok := st.gate(bitMFA, abi.BindingMFA); !ok {
 		return rc
+	}
+	if n := uint32(stack[1]); n > maxPolicyBytes {
+		return st.failf(abi.StatusInvalidArgument, "MFA enforcement policy is %d bytes; want %q or %q", n, abi.MFARequired, abi.MFASkip)
 	}
 	b, rc, ok := st.readArg(mem, stack[0], stack[1], "MFA policy")
 	if !ok {
@@ -117,6 +155,9 @@ func hostMFAFactors(st *execState, mem api.Memory, stack []uint64) int32 {
 	kind := int32(stack[0])
 	if kind != abi.FactorsChallenge && kind != abi.FactorsEnroll {
 		return st.failf(abi.StatusInvalidArgument, "mfa_factors: unknown list kind %d (want %d challenge or %d enroll)", kind, abi.FactorsChallenge, abi.FactorsEnroll)
+	}
+	if n := uint32(stack[2]); n > maxFactorsBytes {
+		return st.failf(abi.StatusLimitExceeded, "MFA factors are %d bytes, over the %d-byte limit", n, maxFactorsBytes)
 	}
 	b, rc, ok := st.readArg(mem, stack[1], stack[2], "MFA factors")
 	if !ok {

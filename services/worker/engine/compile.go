@@ -89,21 +89,20 @@ func (e *Engine) Compile(ctx context.Context, wasm []byte) (*Module, error) {
 }
 
 func (e *Engine) compile(ctx context.Context, key string, wasm []byte) (*Module, error) {
-	rt, safe := e.rt, false
-	var compiled wazero.CompiledModule
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("compile module %s: %w", key, err)
+	}
 	code, err := instrument(wasm)
-	if err == nil {
-		compiled, err = rt.CompileModule(ctx, code)
-		if err != nil && ctx.Err() == nil {
-			e.log.Warn("instrumented workflow module does not compile; running it with wazero's checks", "sha256", key, "error", err)
-		}
-	} else {
-		e.log.Debug("workflow module not instrumented; running it with wazero's checks", "sha256", key, "reason", err)
+	switch {
+	case errors.Is(err, errStartFunction):
+		return nil, invalid("workflow modules are reactors; a start function is not allowed (build with -buildmode=c-shared)")
+	case errors.Is(err, errMalformed):
+		return nil, invalid("the module does not compile: %v", err)
+	case err != nil:
+		return nil, invalid("workflow modules must import %s.%s (Go wasip1 modules do) and use only the MVP, bulk memory, reference types, sign extension, saturating conversion and tail call instructions, so that the worker can enforce deadlines: %v",
+			wasiModule, wasiYield, err)
 	}
-	if err != nil {
-		rt, safe = e.rtSafe, true
-		compiled, err = rt.CompileModule(ctx, wasm)
-	}
+	compiled, err := e.rt.CompileModule(ctx, code)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("compile module %s: %w", key, ctx.Err())
@@ -119,7 +118,7 @@ func (e *Engine) compile(ctx context.Context, key string, wasm []byte) (*Module,
 		return nil, err
 	}
 
-	m := &Module{e: e, sha: key, size: len(wasm), compiled: compiled, rt: rt, safe: safe, live: 1}
+	m := &Module{e: e, sha: key, size: len(wasm), compiled: compiled, live: 1}
 	inst, err := e.instantiate(ctx, m)
 	if err != nil {
 		compiled.Close(ctx)

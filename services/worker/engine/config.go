@@ -55,7 +55,9 @@ type SecureFetcher interface {
 type Limits struct {
 	// Timeout is the execution deadline (the caller's context may be shorter).
 	Timeout time.Duration
-	// MemoryPages caps each instance's linear memory, in 64 KiB pages.
+	// MemoryPages caps each instance's linear memory, in 64 KiB pages (at
+	// most 4096, 256 MiB). An instance whose memory grew past half of it is
+	// not returned to the pool.
 	MemoryPages uint32
 	// MaxEventBytes caps the event JSON.
 	MaxEventBytes int
@@ -70,8 +72,8 @@ type Limits struct {
 	MaxClaimBytes int
 	// FetchTimeout bounds each fetch call.
 	FetchTimeout time.Duration
-	// PoolSize is the most idle warm instances kept per module (0: none; every
-	// execution instantiates a fresh instance).
+	// PoolSize is the most idle warm instances kept per module and
+	// environment (0: none; every execution instantiates a fresh instance).
 	PoolSize int
 	// RecycleAfter replaces an instance after this many runs (0: never).
 	RecycleAfter int
@@ -103,14 +105,19 @@ func DefaultLimits() Limits {
 // minimum plus the first heap arena).
 const minMemoryPages = 64
 
+// maxMemoryPages (256 MiB) bounds what one instance may hold, and with it
+// the cost of one bulk memory instruction between two deadline checks
+// (interrupt.go).
+const maxMemoryPages = 4096
+
 // Validate reports the first invalid limit.
 func (l Limits) Validate() error {
 	var errs []error
 	if l.Timeout <= 0 {
 		errs = append(errs, fmt.Errorf("timeout must be positive, got %s", l.Timeout))
 	}
-	if l.MemoryPages < minMemoryPages || l.MemoryPages > 65536 {
-		errs = append(errs, fmt.Errorf("memory pages must be between %d and 65536, got %d", minMemoryPages, l.MemoryPages))
+	if l.MemoryPages < minMemoryPages || l.MemoryPages > maxMemoryPages {
+		errs = append(errs, fmt.Errorf("memory pages must be between %d and %d, got %d", minMemoryPages, maxMemoryPages, l.MemoryPages))
 	}
 	if l.MaxEventBytes <= 0 {
 		errs = append(errs, fmt.Errorf("max event bytes must be positive, got %d", l.MaxEventBytes))

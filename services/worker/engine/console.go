@@ -37,8 +37,12 @@ func (c *console) reset(max int) {
 	c.used = 0
 	c.truncated = false
 	c.lines = nil
-	c.partial[0] = c.partial[0][:0]
-	c.partial[1] = c.partial[1][:0]
+	for s := range c.partial {
+		c.partial[s] = c.partial[s][:0]
+		if cap(c.partial[s]) > maxKeptBuffer {
+			c.partial[s] = nil
+		}
+	}
 	c.stderrHead = c.stderrHead[:0]
 }
 
@@ -110,8 +114,12 @@ func (c *console) finish() []api.ConsoleLine {
 	return lines
 }
 
-// warn adds a host-generated warning line outside the budget.
+// warn adds a host-generated warning line. It counts against the budget
+// like the workflow's own output; a warning that does not fit is dropped.
 func (c *console) warn(text string) {
+	if c.take(len(text)) < len(text) {
+		return
+	}
 	c.lines = append(c.lines, api.ConsoleLine{Level: "warn", Text: text})
 }
 

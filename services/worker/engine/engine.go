@@ -25,8 +25,7 @@ type Engine struct {
 	cfg     Config
 	limits  Limits
 	log     *slog.Logger
-	rt      wazero.Runtime // instrumented modules (see interrupt.go)
-	rtSafe  wazero.Runtime // modules the rewriter cannot handle: wazero's checks
+	rt      wazero.Runtime // runs instrumented modules (see interrupt.go)
 	caches  []wazero.CompilationCache
 	fetch   *egress.Client
 	metrics *metrics
@@ -107,30 +106,23 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 			WithSysNanotime().
 			WithRandSource(rand.Reader),
 	}
-	if e.rt, err = e.newRuntime(ctx, false); err == nil {
-		e.rtSafe, err = e.newRuntime(ctx, true)
-	}
-	if err != nil {
+	if e.rt, err = e.newRuntime(ctx); err != nil {
 		e.closeRuntime(ctx)
 		return nil, err
 	}
 	return e, nil
 }
 
-// newRuntime creates a runtime with WASI and the host module. safe turns on
-// wazero's own termination checks. The two runtimes keep their compiled code
-// in separate cache directories, since wazero's cache key does not include
-// that setting.
-func (e *Engine) newRuntime(ctx context.Context, safe bool) (wazero.Runtime, error) {
+// newRuntime creates a runtime with WASI and the host module. Deadlines are
+// enforced by the instrumented code (interrupt.go), not by wazero, so the
+// compiled code has no termination checks. It is cached in a subdirectory
+// named after that choice, since wazero's cache key does not include it.
+func (e *Engine) newRuntime(ctx context.Context) (wazero.Runtime, error) {
 	rc := wazero.NewRuntimeConfig().
-		WithCloseOnContextDone(safe).
+		WithCloseOnContextDone(false).
 		WithMemoryLimitPages(e.limits.MemoryPages)
 	if e.cfg.CacheDir != "" {
-		sub := "interruptible"
-		if safe {
-			sub = "checked"
-		}
-		dir := filepath.Join(e.cfg.CacheDir, sub)
+		dir := filepath.Join(e.cfg.CacheDir, "interruptible")
 		cache, err := wazero.NewCompilationCacheWithDir(dir)
 		if err != nil {
 			return nil, fmt.Errorf("engine: compilation cache in %s: %w", dir, err)
@@ -194,10 +186,8 @@ func (e *Engine) Close(ctx context.Context) error {
 
 func (e *Engine) closeRuntime(ctx context.Context) error {
 	var err error
-	for _, rt := range []wazero.Runtime{e.rt, e.rtSafe} {
-		if rt != nil {
-			err = errors.Join(err, rt.Close(ctx))
-		}
+	if e.rt != nil {
+		err = e.rt.Close(ctx)
 	}
 	for _, c := range e.caches {
 		err = errors.Join(err, c.Close(ctx))

@@ -58,7 +58,7 @@ func (e *Engine) Execute(ctx context.Context, m *Module, run Run) api.Decision {
 		return finish()
 	}
 
-	inst, err := m.acquire(ctx)
+	inst, err := m.acquire(ctx, run.Env)
 	if err != nil {
 		code := api.ErrCodeInternal
 		if ctx.Err() != nil {
@@ -164,12 +164,6 @@ func (e *Engine) failure(ctx context.Context, inst *instance, err error) (*api.E
 	cons := &inst.st.console
 	var exit *sys.ExitError
 	if errors.As(err, &exit) {
-		switch exit.ExitCode() {
-		case sys.ExitCodeDeadlineExceeded:
-			return e.interrupted(ctx, inst, interruptedTimeout), discardTimeout
-		case sys.ExitCodeContextCanceled:
-			return e.interrupted(ctx, inst, interruptedCancel), discardTimeout
-		}
 		if cons.outOfMemory() {
 			return e.memoryError(cons), discardMemory
 		}

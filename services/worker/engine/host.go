@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -63,10 +64,30 @@ func instantiateHost(ctx context.Context, rt wazero.Runtime) error {
 	return err
 }
 
-// fail sets the pending result to msg and returns status.
+// maxErrorMessageBytes caps the error messages host functions return: they
+// may quote guest arguments, and the pending buffer stays with the pooled
+// instance.
+const maxErrorMessageBytes = 4 << 10
+
+// fail sets the pending result to msg, cut to maxErrorMessageBytes, and
+// returns status.
 func (st *execState) fail(status abi.Status, msg string) int32 {
-	st.pending = append(st.pending[:0], msg...)
+	st.pending = append(st.pending[:0], truncateText(msg, maxErrorMessageBytes)...)
 	return int32(status)
+}
+
+// truncateText cuts s to at most n bytes without splitting a UTF-8 sequence,
+// marking the cut with an ellipsis.
+func truncateText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const more = "…"
+	cut := n - len(more)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + more
 }
 
 // failf is fail with formatting.

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/sys"
 
 	wapi "github.com/gatehouse-id/gatehouse/services/worker/api"
 	"github.com/gatehouse-id/gatehouse/wasm-sdk/go/abi"
@@ -26,20 +25,20 @@ type instance struct {
 	alloc  api.Function
 	handle api.Function
 	runs   int
+	env    string // the environment the instance runs executions for
+	bound  bool   // env is set: the instance ran or is running an execution
 	stack  [2]uint64
 	st     execState
 
-	// Deadline enforcement (see interrupt.go). For an instrumented module
-	// the guest calls yield periodically, which sets the interrupt global
-	// once the deadline passed; otherwise the call context carries the
-	// deadline and wazero closes the module.
+	// Deadline enforcement (see interrupt.go): the guest calls yield
+	// periodically, which sets the interrupt global once the deadline
+	// passed or the caller's context is done.
 	interrupt api.MutableGlobal
 	deadline  time.Time
 	done      <-chan struct{}
 	state     int32
 	byCaller  bool // the deadline is the caller's, not Limits.Timeout
 	cctx      callCtx
-	cancel    context.CancelFunc
 }
 
 // Guard states.
@@ -84,17 +83,27 @@ type execState struct {
 	formErrors map[string]string
 	planDenied *wapi.PlanDenial
 
+	claimBytes int // names plus values of the claims set
+
 	console    console
 	fetchCalls int
 	secrets    []string // secret env values read, redacted from the output
 }
 
-// reset prepares the state for a new execution, keeping reusable buffers.
+// maxKeptBuffer is the largest buffer reset keeps for the next execution; a
+// larger one (a big fetch response) is released.
+const maxKeptBuffer = 1 << 20
+
+// reset prepares the state for a new execution, keeping reusable buffers
+// of at most maxKeptBuffer bytes.
 func (st *execState) reset(m *Module, run Run, maxLog int) {
 	if st.hcancel != nil {
 		st.hcancel()
 	}
 	pending, cons := st.pending[:0], st.console
+	if cap(pending) > maxKeptBuffer {
+		pending = nil
+	}
 	*st = execState{m: m, run: run, pending: pending, console: cons}
 	st.console.reset(maxLog)
 }
@@ -149,8 +158,10 @@ func (w *streamWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// instantiate creates an instance of m and runs its _initialize under the
-// initialisation deadline.
+// instantiate creates an instance of m and runs its _initialize, both under
+// the initialisation deadline (the earlier of ctx's and initTO). The module
+// has no start function (instrument refuses one), so instantiation itself
+// runs no guest code; _initialize is stopped by the budget checks.
 func (e *Engine) instantiate(ctx context.Context, m *Module) (*instance, error) {
 	inst := &instance{m: m}
 	inst.cctx.inst = inst
@@ -160,8 +171,13 @@ func (e *Engine) instantiate(ctx context.Context, m *Module) (*instance, error) 
 		WithStderr(&streamWriter{inst: inst, stream: streamStderr}).
 		WithOsyield(inst.yield)
 
-	mod, err := m.rt.InstantiateModule(ctx, m.compiled, cfg)
+	call := inst.begin(ctx, e.initTO)
+	mod, err := e.rt.InstantiateModule(call, m.compiled, cfg)
 	if err != nil {
+		inst.end()
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("the module failed to instantiate: %w", ctx.Err())
+		}
 		return nil, fmt.Errorf("the module failed to instantiate: %s", firstLine(err.Error()))
 	}
 	inst.mod = mod
@@ -169,20 +185,14 @@ func (e *Engine) instantiate(ctx context.Context, m *Module) (*instance, error) 
 	inst.alloc = mod.ExportedFunction(abi.ExportAlloc)
 	inst.handle = mod.ExportedFunction(abi.ExportHandle)
 	initFn := mod.ExportedFunction(abi.ExportInitialize)
-	if inst.mem == nil || inst.alloc == nil || inst.handle == nil || initFn == nil {
+	g, ok := mod.ExportedGlobal(interruptExport).(api.MutableGlobal)
+	if inst.mem == nil || inst.alloc == nil || inst.handle == nil || initFn == nil || !ok {
+		inst.end()
 		mod.Close(ctx)
-		return nil, fmt.Errorf("the module instance lacks its memory or ABI exports")
+		return nil, fmt.Errorf("the module instance lacks its memory, its ABI exports or its interrupt global")
 	}
-	if !m.safe {
-		g, ok := mod.ExportedGlobal(interruptExport).(api.MutableGlobal)
-		if !ok {
-			mod.Close(ctx)
-			return nil, fmt.Errorf("the instrumented module lacks its interrupt global")
-		}
-		inst.interrupt = g
-	}
+	inst.interrupt = g
 
-	call := inst.begin(ctx, e.initTO)
 	err = initFn.CallWithStack(call, nil)
 	intr := inst.end()
 	if err == nil && intr != notInterrupted {
@@ -195,8 +205,6 @@ func (e *Engine) instantiate(ctx context.Context, m *Module) (*instance, error) 
 			msg = fmt.Sprintf("_initialize did not finish within %s", e.initTO)
 		case intr == interruptedCancel:
 			msg = "cancelled"
-		case isDeadlineExit(err):
-			msg = fmt.Sprintf("_initialize did not finish within %s", e.initTO)
 		case inst.st.console.crashLine() != "":
 			msg = inst.st.console.crashLine()
 		}
@@ -204,6 +212,9 @@ func (e *Engine) instantiate(ctx context.Context, m *Module) (*instance, error) 
 			msg += fmt.Sprintf(" (memory limit %d pages)", e.limits.MemoryPages)
 		}
 		inst.close(ctx)
+		if intr == interruptedCancel && ctx.Err() != nil {
+			return nil, fmt.Errorf("the module failed to initialise: %w", ctx.Err())
+		}
 		return nil, fmt.Errorf("the module failed to initialise: %s", msg)
 	}
 	e.instantiations.Add(1)
@@ -220,11 +231,6 @@ func (inst *instance) begin(ctx context.Context, timeout time.Duration) context.
 		deadline, inst.byCaller = d, true
 	}
 	inst.st.parent, inst.st.deadline = ctx, deadline
-	if inst.interrupt == nil {
-		dctx, cancel := context.WithDeadline(ctx, deadline)
-		inst.cancel = cancel
-		return &callCtx{Context: dctx, inst: inst}
-	}
 	inst.deadline, inst.done, inst.state = deadline, ctx.Done(), stateRunning
 	inst.cctx.Context = ctx
 	return &inst.cctx
@@ -232,11 +238,6 @@ func (inst *instance) begin(ctx context.Context, timeout time.Duration) context.
 
 // end disarms the deadline and reports whether the guest was interrupted.
 func (inst *instance) end() interruption {
-	if inst.interrupt == nil {
-		inst.cancel()
-		inst.cancel = nil
-		return notInterrupted
-	}
 	s := inst.state
 	inst.state, inst.done, inst.cctx.Context = stateIdle, nil, nil
 	switch s {
@@ -248,8 +249,8 @@ func (inst *instance) end() interruption {
 	return notInterrupted
 }
 
-// yield implements WASI sched_yield for the instance. The loop checks of an
-// instrumented module call it every yieldEvery iterations (interrupt.go):
+// yield implements WASI sched_yield for the instance. The budget checks of
+// the instrumented module call it every yieldEvery units (interrupt.go):
 // when the deadline passed or the caller's context is done, it sets the
 // interrupt global and the guest traps.
 func (inst *instance) yield() {
@@ -269,12 +270,6 @@ func (inst *instance) yield() {
 		default:
 		}
 	}
-}
-
-// isDeadlineExit reports whether wazero closed the module at its deadline.
-func isDeadlineExit(err error) bool {
-	var exit *sys.ExitError
-	return errors.As(err, &exit) && (exit.ExitCode() == sys.ExitCodeDeadlineExceeded || exit.ExitCode() == sys.ExitCodeContextCanceled)
 }
 
 func (inst *instance) close(ctx context.Context) {

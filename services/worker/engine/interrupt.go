@@ -8,40 +8,62 @@ import (
 
 // Interrupting guests.
 //
-// wazero stops a running guest at its deadline when the runtime is built
-// WithCloseOnContextDone: every loop header of the compiled code then calls
-// back into Go to check whether the module was closed. Go's wasm output
-// opens a loop in every function, so that check costs a Go transition per
-// guest function call, which makes a Go workflow about five times slower.
+// A workflow runs as native code compiled by wazero, which a goroutine
+// cannot preempt: code that never calls out keeps its thread until it
+// returns, and stalls every other goroutine at the next garbage collection
+// (stop-the-world waits for it). wazero's WithCloseOnContextDone would add a
+// call into Go at every loop header, which makes a Go workflow about five
+// times slower, and still does not bound code without loops.
 //
 // Instead, the engine rewrites each module once, before compiling it. It
-// adds two mutable i32 globals, a budget and an interrupt flag, and after
-// every "loop" instruction inserts
+// adds two mutable i32 globals, a budget and an interrupt flag, and inserts
+// a budget check
 //
-//	budget -= 1
-//	if budget == 0 {
+//	budget -= cost
+//	if budget <= 0 {
 //	  budget = yieldEvery
 //	  call $sched_yield      ;; the module's own WASI import
 //	  if interrupt { unreachable }
 //	}
 //
-// which costs a few instructions per iteration. Every yieldEvery iterations
-// the guest calls WASI sched_yield, which the engine implements per instance
-// (ModuleConfig.WithOsyield): it checks the deadline and the caller's
-// context and sets the interrupt flag when either is done, so the guest
-// traps at once and the instance is discarded. The call into Go is also
-// what lets the Go scheduler stop the goroutine for garbage collection:
-// native code that never calls out cannot be preempted, and a guest looping
-// without calling out would stall the whole worker.
+// at the entry of every function (cost 1), after every "loop" instruction
+// (cost 1) and before every bulk memory or table instruction (memory.init,
+// memory.copy, memory.fill, table.init, table.copy, table.grow, table.fill;
+// cost bulkCost, since one of them may touch the whole memory). The check is
+// stack-neutral and costs a few instructions.
 //
-// Straight-line code needs no check: without a loop, code either ends or
-// overflows its stack. A module the rewriter does not handle (one that does
-// not import sched_yield, or uses instructions outside what Go and
-// AssemblyScript emit) runs on a second runtime with wazero's own checks.
+// Every yieldEvery units the guest calls WASI sched_yield, which the engine
+// implements per instance (ModuleConfig.WithOsyield): it checks the deadline
+// and the caller's context and sets the interrupt flag when either is done,
+// so the guest traps at once and the instance is discarded. The call into Go
+// is also what lets the Go scheduler stop the goroutine for garbage
+// collection.
+//
+// # Guarantees
+//
+// Wasm code only runs backwards through a loop and only re-enters code
+// through a call, so between two checks a guest executes at most yieldEvery
+// loop iterations or function entries, each followed by straight-line code
+// no longer than one function body, and at most yieldEvery/bulkCost bulk
+// instructions. The guest cannot reach the injected globals: the rewriter
+// refuses a module whose code names a global, or calls a function, outside
+// its own index space, and one whose sections are duplicated or out of
+// order.
+//
+// A module the rewriter cannot handle is refused (Compile returns
+// ErrInvalidModule): one that does not import sched_yield with the WASI
+// signature (every Go wasip1 module does), one with a start function (a
+// workflow module is a reactor; the start function would run before any
+// deadline is armed), or one using instructions outside what Go and
+// AssemblyScript emit (SIMD, threads, exceptions, GC).
 
-// yieldEvery is how many loop iterations pass between deadline checks: a few
-// microseconds of guest work.
+// yieldEvery is how many budget units (loop iterations or function calls)
+// pass between deadline checks: a few microseconds of guest work.
 const yieldEvery = 4096
+
+// bulkCost is the budget a bulk memory or table instruction takes: at most
+// yieldEvery/bulkCost = 16 of them run between two deadline checks.
+const bulkCost = 256
 
 // wasiYield is the WASI import the injected code calls.
 const wasiYield = "sched_yield"
@@ -49,25 +71,34 @@ const wasiYield = "sched_yield"
 // interruptExport names the global the rewriter adds.
 const interruptExport = "gatehouse_interrupt"
 
-var errNotInstrumentable = errors.New("module cannot be instrumented")
+// errNotInstrumentable wraps the reasons a well-formed module cannot be
+// rewritten; errMalformed the reasons the bytes are not a module at all;
+// errStartFunction refuses a start section.
+var (
+	errNotInstrumentable = errors.New("module cannot be instrumented")
+	errMalformed         = errors.New("malformed module")
+	errStartFunction     = errors.New("start function")
+)
 
 // Section ids.
 const (
-	secCustom = 0
-	secType   = 1
-	secImport = 2
-	secGlobal = 6
-	secExport = 7
-	secCode   = 10
+	secCustom   = 0
+	secType     = 1
+	secImport   = 2
+	secFunction = 3
+	secGlobal   = 6
+	secExport   = 7
+	secStart    = 8
+	secCode     = 10
 )
 
-// instrument returns wasm with the interrupt global and loop checks added.
-// It fails (wrapping errNotInstrumentable) for a module it cannot rewrite
-// safely; the module then runs with wazero's checks.
+// instrument returns wasm with the interrupt globals and budget checks
+// added. It fails with an error wrapping errMalformed, errStartFunction or
+// errNotInstrumentable; Compile refuses such a module.
 func instrument(wasm []byte) ([]byte, error) {
 	r := reader{b: wasm}
 	if len(wasm) < 8 || string(wasm[:4]) != "\x00asm" || wasm[4] != 1 || wasm[5] != 0 || wasm[6] != 0 || wasm[7] != 0 {
-		return nil, fmt.Errorf("%w: not a wasm 1.0 binary", errNotInstrumentable)
+		return nil, fmt.Errorf("%w: not a wasm 1.0 binary", errMalformed)
 	}
 	r.pos = 8
 
@@ -76,26 +107,34 @@ func instrument(wasm []byte) ([]byte, error) {
 		payload []byte
 	}
 	var sections []section
+	last := -1 // order of the last non-custom section
 	for r.pos < len(r.b) {
 		id := r.byte()
 		size := r.u32()
 		payload := r.bytes(int(size))
 		if r.err != nil {
-			return nil, fmt.Errorf("%w: %v", errNotInstrumentable, r.err)
+			return nil, fmt.Errorf("%w: section %d: %v", errMalformed, id, r.err)
+		}
+		if id > 12 {
+			return nil, fmt.Errorf("%w: unknown section %d", errNotInstrumentable, id)
+		}
+		if id != secCustom {
+			if o := order(id); o <= last {
+				return nil, fmt.Errorf("%w: section %d is duplicated or out of order", errMalformed, id)
+			} else {
+				last = o
+			}
 		}
 		sections = append(sections, section{id, payload})
 	}
 
-	// Find the sched_yield import, count globals and check the export name
-	// is free.
+	// Find the sched_yield import, count globals and functions and check
+	// the export name is free.
 	var types []bool // per type index: is () -> i32
 	var imp imports
-	var definedGlobals uint32
+	var definedGlobals, definedFuncs uint32
 	haveGlobal, haveExport, haveCode := false, false, false
 	for _, s := range sections {
-		if s.id > 12 {
-			return nil, fmt.Errorf("%w: section %d", errNotInstrumentable, s.id)
-		}
 		switch s.id {
 		case secType:
 			var err error
@@ -107,18 +146,26 @@ func instrument(wasm []byte) ([]byte, error) {
 			if imp, err = readImports(s.payload, types); err != nil {
 				return nil, err
 			}
+		case secFunction:
+			p := reader{b: s.payload}
+			definedFuncs = p.u32()
+			if p.err != nil {
+				return nil, fmt.Errorf("%w: function section: %v", errMalformed, p.err)
+			}
 		case secGlobal:
 			haveGlobal = true
 			p := reader{b: s.payload}
 			definedGlobals = p.u32()
 			if p.err != nil {
-				return nil, fmt.Errorf("%w: global section: %v", errNotInstrumentable, p.err)
+				return nil, fmt.Errorf("%w: global section: %v", errMalformed, p.err)
 			}
 		case secExport:
 			haveExport = true
 			if exportsName(s.payload, interruptExport) {
 				return nil, fmt.Errorf("%w: it already exports %s", errNotInstrumentable, interruptExport)
 			}
+		case secStart:
+			return nil, errStartFunction
 		case secCode:
 			haveCode = true
 		}
@@ -127,9 +174,13 @@ func instrument(wasm []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: no code section", errNotInstrumentable)
 	}
 	if !imp.haveYield {
-		return nil, fmt.Errorf("%w: it does not import %s.%s", errNotInstrumentable, wasiModule, wasiYield)
+		return nil, fmt.Errorf("%w: it does not import %s.%s with signature () -> i32", errNotInstrumentable, wasiModule, wasiYield)
 	}
-	budget := imp.globals + definedGlobals
+	globals := imp.globals + definedGlobals
+	if globals < imp.globals || globals > 1<<20 || imp.funcs+definedFuncs < imp.funcs {
+		return nil, fmt.Errorf("%w: too many globals or functions", errMalformed)
+	}
+	budget := globals
 	global := budget + 1
 
 	// The new globals, appended last so no existing index moves: the budget
@@ -139,9 +190,14 @@ func instrument(wasm []byte) ([]byte, error) {
 	newGlobals = append(newGlobals, 0x0b, 0x7f, 0x01, 0x41, 0x00, 0x0b)
 	newExport := append(wasmName(interruptExport), 0x03)
 	newExport = append(newExport, uleb32(global)...)
-	check := loopCheck(budget, global, imp.yield)
+	rw := &rewriter{
+		globals: globals,
+		funcs:   imp.funcs + definedFuncs,
+		check:   budgetCheck(budget, global, imp.yield, 1),
+		bulk:    budgetCheck(budget, global, imp.yield, bulkCost),
+	}
 
-	out := make([]byte, 0, len(wasm)+len(wasm)/8)
+	out := make([]byte, 0, len(wasm)+len(wasm)/4)
 	out = append(out, wasm[:8]...)
 	emit := func(id byte, payload []byte) {
 		out = append(out, id)
@@ -171,7 +227,7 @@ func instrument(wasm []byte) ([]byte, error) {
 			payload := append(uleb32(n+1), s.payload[p.pos:]...)
 			emit(secExport, append(payload, newExport...))
 		case secCode:
-			code, err := instrumentCode(s.payload, check)
+			code, err := rw.code(s.payload)
 			if err != nil {
 				return nil, err
 			}
@@ -219,7 +275,7 @@ func yieldTypes(payload []byte) ([]bool, error) {
 		types = append(types, len(params) == 0 && len(results) == 1 && results[0] == 0x7f)
 	}
 	if p.err != nil {
-		return nil, fmt.Errorf("%w: type section: %v", errNotInstrumentable, p.err)
+		return nil, fmt.Errorf("%w: type section: %v", errMalformed, p.err)
 	}
 	return types, nil
 }
@@ -227,6 +283,7 @@ func yieldTypes(payload []byte) ([]bool, error) {
 // imports is what instrument needs from the import section.
 type imports struct {
 	globals   uint32 // imported globals
+	funcs     uint32 // imported functions
 	yield     uint32 // function index of sched_yield
 	haveYield bool
 }
@@ -260,24 +317,29 @@ func readImports(payload []byte, types []bool) (imports, error) {
 		}
 	}
 	if p.err != nil {
-		return imports{}, fmt.Errorf("%w: import section: %v", errNotInstrumentable, p.err)
+		return imports{}, fmt.Errorf("%w: import section: %v", errMalformed, p.err)
 	}
+	imp.funcs = funcs
 	return imp, nil
 }
 
-// loopCheck is the code inserted after each loop instruction.
-func loopCheck(budget, interrupt, yield uint32) []byte {
+// budgetCheck is the code inserted at function entries, after loop
+// instructions (cost 1) and before bulk instructions (cost bulkCost). It
+// leaves the operand stack as it found it.
+func budgetCheck(budget, interrupt, yield uint32, cost int32) []byte {
 	var c []byte
 	op := func(b ...byte) { c = append(c, b...) }
 	op(0x23)
 	op(uleb32(budget)...) // global.get $budget
-	op(0x41, 0x7f)        // i32.const -1
-	op(0x6a)              // i32.add
+	op(0x41)
+	op(sleb32(cost)...) // i32.const cost
+	op(0x6b)            // i32.sub
 	op(0x24)
 	op(uleb32(budget)...) // global.set $budget
 	op(0x23)
 	op(uleb32(budget)...) // global.get $budget
-	op(0x45)              // i32.eqz
+	op(0x41, 0x00)        // i32.const 0
+	op(0x4c)              // i32.le_s
 	op(0x04, 0x40)        // if
 	op(0x41)
 	op(sleb32(yieldEvery)...) // i32.const yieldEvery
@@ -306,62 +368,96 @@ func exportsName(payload []byte, name string) bool {
 	return false
 }
 
-// instrumentCode rewrites every function body of the code section.
-func instrumentCode(payload, check []byte) ([]byte, error) {
+// rewriter inserts the budget checks into the code section.
+type rewriter struct {
+	globals uint32 // globals of the original module (imported + defined)
+	funcs   uint32 // functions of the original module (imported + defined)
+	check   []byte // the cost-1 check
+	bulk    []byte // the bulkCost check
+}
+
+// code rewrites every function body of the code section.
+func (rw *rewriter) code(payload []byte) ([]byte, error) {
 	p := reader{b: payload}
 	n := p.u32()
-	out := make([]byte, 0, len(payload)+len(payload)/8)
+	out := make([]byte, 0, len(payload)+len(payload)/4)
 	out = append(out, uleb32(n)...)
 	var body []byte
 	for i := uint32(0); i < n; i++ {
 		size := p.u32()
 		fn := p.bytes(int(size))
 		if p.err != nil {
-			return nil, fmt.Errorf("%w: code section: %v", errNotInstrumentable, p.err)
+			return nil, fmt.Errorf("%w: code section: %v", errMalformed, p.err)
 		}
 		var err error
-		body, err = instrumentBody(body[:0], fn, check)
+		body, err = rw.body(body[:0], fn)
 		if err != nil {
 			return nil, fmt.Errorf("function %d: %w", i, err)
 		}
 		out = append(out, uleb32(uint32(len(body)))...)
 		out = append(out, body...)
 	}
-	if p.pos != len(payload) {
-		return nil, fmt.Errorf("%w: trailing bytes in the code section", errNotInstrumentable)
+	if p.err != nil || p.pos != len(payload) {
+		return nil, fmt.Errorf("%w: trailing bytes in the code section", errMalformed)
 	}
 	return out, nil
 }
 
-// instrumentBody copies one function body into out, inserting check after
-// each loop instruction.
-func instrumentBody(out, fn, check []byte) ([]byte, error) {
+// body copies one function body into out, inserting a check at its entry,
+// after each loop instruction and before each bulk instruction. It refuses
+// references to globals or functions the original module does not have:
+// those would reach what the rewrite added.
+func (rw *rewriter) body(out, fn []byte) ([]byte, error) {
 	p := reader{b: fn}
 	locals := p.u32()
-	for i := uint32(0); i < locals; i++ {
+	for i := uint32(0); i < locals && p.err == nil; i++ {
 		p.u32()
 		p.byte()
 	}
 	if p.err != nil {
-		return nil, fmt.Errorf("%w: locals: %v", errNotInstrumentable, p.err)
+		return nil, fmt.Errorf("%w: locals: %v", errMalformed, p.err)
 	}
 	out = append(out, fn[:p.pos]...)
+	out = append(out, rw.check...)
 	for p.pos < len(fn) {
 		start := p.pos
 		op := p.byte()
-		isLoop := op == 0x03
-		if err := p.skipImmediates(op); err != nil {
+		imm, err := p.skipImmediates(op)
+		if err != nil {
 			return nil, err
 		}
 		if p.err != nil {
-			return nil, fmt.Errorf("%w: %v", errNotInstrumentable, p.err)
+			return nil, fmt.Errorf("%w: %v", errMalformed, p.err)
+		}
+		switch {
+		case op == 0x23 || op == 0x24: // global.get, global.set
+			if imm >= rw.globals {
+				return nil, fmt.Errorf("%w: global index %d out of range (the module has %d)", errMalformed, imm, rw.globals)
+			}
+		case op == 0x10 || op == 0x12 || op == 0xd2: // call, return_call, ref.func
+			if imm >= rw.funcs {
+				return nil, fmt.Errorf("%w: function index %d out of range (the module has %d)", errMalformed, imm, rw.funcs)
+			}
+		case op == 0xfc && isBulk(imm):
+			out = append(out, rw.bulk...)
 		}
 		out = append(out, fn[start:p.pos]...)
-		if isLoop {
-			out = append(out, check...)
+		if op == 0x03 { // loop
+			out = append(out, rw.check...)
 		}
 	}
 	return out, nil
+}
+
+// isBulk reports whether 0xfc sub-opcode sub may touch many bytes or
+// elements: memory.init, memory.copy, memory.fill, table.init, table.copy,
+// table.grow, table.fill.
+func isBulk(sub uint32) bool {
+	switch sub {
+	case 8, 10, 11, 12, 14, 15, 17:
+		return true
+	}
+	return false
 }
 
 // reader decodes wasm binary primitives; the first error sticks.
@@ -445,10 +541,13 @@ func (r *reader) blockType() {
 	r.leb(5)
 }
 
-// skipImmediates skips the immediates of opcode op: the MVP instruction set
-// plus sign extension, saturating conversions, bulk memory, reference types
-// and tail calls. Anything else (SIMD, threads, exceptions, GC) is refused.
-func (r *reader) skipImmediates(op byte) error {
+// skipImmediates skips the immediates of opcode op and returns the first
+// index immediate of global.*, call, return_call and ref.func, and the
+// sub-opcode of 0xfc. It knows the MVP instruction set plus sign extension,
+// saturating conversions, bulk memory, reference types and tail calls.
+// Anything else (SIMD, threads, exceptions, GC) is refused.
+func (r *reader) skipImmediates(op byte) (uint32, error) {
+	var imm uint32
 	switch {
 	case op == 0x02 || op == 0x03 || op == 0x04: // block, loop, if
 		r.blockType()
@@ -460,7 +559,7 @@ func (r *reader) skipImmediates(op byte) error {
 			r.u32()
 		}
 	case op == 0x10 || op == 0x12: // call, return_call
-		r.u32()
+		imm = r.u32()
 	case op == 0x11 || op == 0x13: // call_indirect, return_call_indirect
 		r.u32()
 		r.u32()
@@ -468,11 +567,11 @@ func (r *reader) skipImmediates(op byte) error {
 		n := r.u32()
 		r.bytes(int(n))
 	case op >= 0x20 && op <= 0x26: // local.*, global.*, table.get/set
-		r.u32()
+		imm = r.u32()
 	case op >= 0x28 && op <= 0x3e: // loads and stores: memarg
 		align := r.u32()
 		if align >= 64 {
-			return fmt.Errorf("%w: multi-memory access", errNotInstrumentable)
+			return 0, fmt.Errorf("%w: multi-memory access", errNotInstrumentable)
 		}
 		r.u32()
 	case op == 0x3f || op == 0x40: // memory.size, memory.grow
@@ -492,9 +591,10 @@ func (r *reader) skipImmediates(op byte) error {
 		r.byte()
 	case op == 0xd1: // ref.is_null
 	case op == 0xd2: // ref.func
-		r.u32()
+		imm = r.u32()
 	case op == 0xfc:
 		sub := r.u32()
+		imm = sub
 		switch {
 		case sub <= 7: // saturating truncation
 		case sub == 8: // memory.init
@@ -506,12 +606,12 @@ func (r *reader) skipImmediates(op byte) error {
 			r.u32()
 			r.u32()
 		default:
-			return fmt.Errorf("%w: instruction 0xfc %d", errNotInstrumentable, sub)
+			return 0, fmt.Errorf("%w: instruction 0xfc %d", errNotInstrumentable, sub)
 		}
 	default:
-		return fmt.Errorf("%w: instruction %#x", errNotInstrumentable, op)
+		return 0, fmt.Errorf("%w: instruction %#x", errNotInstrumentable, op)
 	}
-	return nil
+	return imm, nil
 }
 
 func uleb32(v uint32) []byte {

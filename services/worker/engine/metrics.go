@@ -9,13 +9,16 @@ import (
 
 // Discard reasons (label "reason" of gatehouse_worker_instance_discards_total).
 const (
-	discardTimeout  = "timeout"
-	discardTrap     = "trap"
-	discardMemory   = "memory"
-	discardExit     = "exit"
-	discardRecycled = "recycled"
-	discardPoolFull = "pool_full"
-	discardDropped  = "dropped"
+	discardTimeout = "timeout"
+	discardTrap    = "trap"
+	discardMemory  = "memory"
+	// discardMemoryHigh: the instance's memory grew past half the limit; a
+	// fresh one starts small again and holds no large leftovers.
+	discardMemoryHigh = "memory_high"
+	discardExit       = "exit"
+	discardRecycled   = "recycled"
+	discardPoolFull   = "pool_full"
+	discardDropped    = "dropped"
 )
 
 // metrics holds the engine's collectors; a nil *metrics records nothing.
