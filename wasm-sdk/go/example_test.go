@@ -179,3 +179,65 @@ func ExampleBindingError() {
 	// failure=binding_error: binding kinde.env is not declared in workflowSettings
 	// console warn: no API key: kinde.env: binding_not_declared: binding kinde.env is not declared in workflowSettings
 }
+
+func ExampleDenyPlanCancellation() {
+	w, _ := gatehouse.NewWorkflow(gatehouse.Settings{
+		ID:       "keepAnnualPlans",
+		Trigger:  gatehouse.TriggerPlanCancellationRequest,
+		Bindings: gatehouse.Bindings{"kinde.plan": {}},
+	}, func(e *gatehouse.PlanCancellationRequestEvent) error {
+		if e.Context.Billing.CurrentPlanCode == "pro_annual" {
+			return gatehouse.DenyPlanCancellation("Annual plans can be cancelled at renewal")
+		}
+		return nil
+	})
+	run(&gatehouse.TestHost{}, w, `{"context":{"billing":{"currentPlanCode":"pro_annual","agreementId":"agreement_1"}}}`)
+	run(&gatehouse.TestHost{}, w, `{"context":{"billing":{"currentPlanCode":"pro_monthly","agreementId":"agreement_2"}}}`)
+	// Output:
+	// planDenied="Annual plans can be cancelled at renewal"
+	// allowed
+}
+
+func ExampleM2MTokenClaims() {
+	w, _ := gatehouse.NewWorkflow(gatehouse.Settings{
+		ID:       "m2mOrg",
+		Trigger:  gatehouse.TriggerM2MTokenGeneration,
+		Bindings: gatehouse.Bindings{"kinde.m2mToken": {}},
+	}, func(e *gatehouse.M2MTokenGenerationEvent) error {
+		return gatehouse.M2MTokenClaims().Set("applicationId", e.Context.Application.ClientID)
+	})
+	run(&gatehouse.TestHost{}, w, `{"request":{"auth":{"audience":["api"],"scope":["read:users"]}},"context":{"application":{"clientId":"299627bd"}}}`)
+	// Output:
+	// m2mToken.applicationId="299627bd"
+}
+
+func ExampleGetEnvironmentVariable() {
+	w, _ := gatehouse.NewWorkflow(gatehouse.Settings{
+		ID:       "readsConfig",
+		Trigger:  gatehouse.TriggerPreMFA,
+		Bindings: gatehouse.Bindings{"kinde.env": {}},
+	}, func(e *gatehouse.PreMFAEvent) error {
+		region, err := gatehouse.GetEnvironmentVariable("REGION")
+		if err != nil {
+			return err
+		}
+		key, err := gatehouse.GetEnvironmentVariable("API_KEY")
+		if err != nil {
+			return err
+		}
+		missing, err := gatehouse.GetEnvironmentVariable("NOT_SET")
+		if err != nil {
+			return err
+		}
+		// Secret values are redacted wherever they would be logged.
+		gatehouse.Log("region", region.Value, "key", key.Value, "secret:", key.IsSecret, "missing:", missing == nil)
+		return nil
+	})
+	run(&gatehouse.TestHost{Env: map[string]gatehouse.EnvironmentVariable{
+		"REGION":  {Value: "eu-west"},
+		"API_KEY": {Value: "sk_live_123", IsSecret: true},
+	}}, w, `{"context":{}}`)
+	// Output:
+	// allowed
+	// console info: region eu-west key [redacted] secret: true missing: true
+}

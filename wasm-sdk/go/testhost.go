@@ -147,7 +147,11 @@ func (r *TestResult) String() string {
 		parts = append(parts, fmt.Sprintf("formError.%s=%q", k, r.FormErrors[k]))
 	}
 	if r.PlanDenied != nil {
-		parts = append(parts, fmt.Sprintf("planDenied=%q suggestions=%q", r.PlanDenied.Reason, r.PlanDenied.Suggestions))
+		p := fmt.Sprintf("planDenied=%q", r.PlanDenied.Reason)
+		if len(r.PlanDenied.Suggestions) > 0 {
+			p += fmt.Sprintf(" suggestions=%q", r.PlanDenied.Suggestions)
+		}
+		parts = append(parts, p)
 	}
 	if r.Failure != nil {
 		parts = append(parts, "failure="+r.Failure.Error())
