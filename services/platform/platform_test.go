@@ -43,11 +43,13 @@ func startPlatform(t *testing.T, tweaks ...func(*Config)) *Platform {
 	if err != nil {
 		t.Fatal(err)
 	}
+	started := time.Now()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
+		stopping := time.Now()
 		if err := p.Stop(ctx); err != nil {
-			t.Errorf("stop: %v", err)
+			t.Errorf("stop after %v of test and %v of stopping: %v", stopping.Sub(started), time.Since(stopping), err)
 		}
 	})
 	return p

@@ -264,10 +264,17 @@ func (r *resolver) beginLoad() bool {
 }
 
 // stop refuses new loads and waits for those in flight, so the engine can
-// close under none.
-func (r *resolver) stop() {
+// close under none. It gives up when ctx ends.
+func (r *resolver) stop(ctx context.Context) error {
 	r.loadMu.Lock()
 	r.stopping = true
 	r.loadMu.Unlock()
-	r.loading.Wait()
+	done := make(chan struct{})
+	go func() { r.loading.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("a module load was still running: %w", ctx.Err())
+	}
 }

@@ -141,7 +141,11 @@ func (s *Service) Stop(ctx context.Context) error {
 		errs = append(errs, s.sub.Unsubscribe())
 	}
 	s.cancel()
-	s.res.stop()
+	if err := s.res.stop(ctx); err != nil {
+		// Closing the engine under a running compile is unsafe; leave it to
+		// the process exit.
+		return errors.Join(append(errs, err)...)
+	}
 	errs = append(errs, s.eng.Close(ctx))
 	return errors.Join(errs...)
 }

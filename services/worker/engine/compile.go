@@ -30,9 +30,16 @@ func invalid(format string, args ...any) error {
 const maxSettingsBytes = 64 << 10
 
 // Compile compiles and validates a workflow module, or returns the Module
-// already compiled from the same bytes. It checks the ABI exports and the
+// already compiled from the same bytes. It rewrites the module so that its
+// deadlines can be enforced (interrupt.go), checks the ABI exports and the
 // imports, instantiates the module once to read its ABI version and settings,
 // validates the settings (ValidateSettings) and keeps that instance warm.
+// Instantiation and _initialize run under the initialisation deadline (at
+// least Limits.Timeout) and stop when ctx is done.
+//
+// A module that does not import wasi_snapshot_preview1.sched_yield, has a
+// start function or uses instructions the rewriter does not know (SIMD,
+// threads, exceptions, GC) is refused: nothing runs without deadline checks.
 //
 // # Errors
 //
@@ -99,6 +106,11 @@ func (e *Engine) compile(ctx context.Context, key string, wasm []byte) (*Module,
 	case errors.Is(err, errMalformed):
 		return nil, invalid("the module does not compile: %v", err)
 	case err != nil:
+		// Say first what else is wrong with the module (not a workflow at
+		// all, foreign imports), then why it cannot run here.
+		if err := e.checkUninstrumented(ctx, wasm); err != nil {
+			return nil, err
+		}
 		return nil, invalid("workflow modules must import %s.%s (Go wasip1 modules do) and use only the MVP, bulk memory, reference types, sign extension, saturating conversion and tail call instructions, so that the worker can enforce deadlines: %v",
 			wasiModule, wasiYield, err)
 	}
@@ -134,6 +146,23 @@ func (e *Engine) compile(ctx context.Context, key string, wasm []byte) (*Module,
 	}
 	m.release(inst, "")
 	return m, nil
+}
+
+// checkUninstrumented compiles a module the rewriter refused, only to run
+// the import and export checks on it; the module never runs.
+func (e *Engine) checkUninstrumented(ctx context.Context, wasm []byte) error {
+	compiled, err := e.rt.CompileModule(ctx, wasm)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("compile module: %w", ctx.Err())
+		}
+		return invalid("the module does not compile: %v", err)
+	}
+	defer compiled.Close(ctx)
+	if err := checkImports(compiled); err != nil {
+		return err
+	}
+	return checkExports(compiled)
 }
 
 // load reads the ABI version and the settings from a fresh instance.

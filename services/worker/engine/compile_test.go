@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -36,6 +37,7 @@ func TestCompileRefusesInvalidModules(t *testing.T) {
 	}{
 		{"garbage", []byte("this is not wasm at all"), "the module does not compile"},
 		{"empty", nil, "the module does not compile"},
+		{"empty module", []byte("\x00asm\x01\x00\x00\x00"), "the module does not export _initialize, gatehouse_abi_version"},
 		{"truncated", rawModule{version: 1, settings: good}.bytes()[:40], "the module does not compile"},
 		{"no handle", rawModule{version: 1, settings: good, omit: "gatehouse_handle"}.bytes(),
 			"the module does not export gatehouse_handle: it is not a Gatehouse ABI v1 workflow"},
@@ -43,6 +45,8 @@ func TestCompileRefusesInvalidModules(t *testing.T) {
 		{"wrong version", rawModule{version: 2, settings: good}.bytes(),
 			"the module reports ABI version 2; this worker supports version 1"},
 		{"foreign import", rawModule{version: 1, settings: good, badImport: true}.bytes(),
+			"the module imports env.mystery, which this worker does not provide"},
+		{"foreign import without sched_yield", rawModule{version: 1, settings: good, badImport: true, noYield: true}.bytes(),
 			"the module imports env.mystery, which this worker does not provide"},
 		{"unknown host function", rawModule{version: 1, settings: good, handle: "call", call: "launch_missiles"}.bytes(),
 			"the module imports gatehouse.launch_missiles, which is not part of ABI v1"},
@@ -160,6 +164,7 @@ func TestLimitsValidate(t *testing.T) {
 		func(l *Limits) { l.Timeout = 0 },
 		func(l *Limits) { l.MemoryPages = 10 },
 		func(l *Limits) { l.MemoryPages = 70000 },
+		func(l *Limits) { l.MemoryPages = 4097 },
 		func(l *Limits) { l.MaxEventBytes = 0 },
 		func(l *Limits) { l.MaxLogBytes = -1 },
 		func(l *Limits) { l.MaxFetchCalls = -1 },
@@ -200,12 +205,68 @@ func TestValidateSettings(t *testing.T) {
 func TestCompileStopsLoopingInitialize(t *testing.T) {
 	e := newEngine(t, nil)
 	e.initTO = 200 * time.Millisecond
-	for _, yield := range []bool{false, true} {
-		start := time.Now()
-		wantInvalid(t, e, rawModule{version: 1, settings: rawSettings("user:pre_mfa", ""), initLoop: true, yield: yield}.bytes(),
-			"the module failed to initialise: _initialize did not finish within 200ms")
-		if el := time.Since(start); el > 2*time.Second {
-			t.Fatalf("yield=%v: Compile took %s", yield, el)
-		}
+	start := time.Now()
+	wantInvalid(t, e, rawModule{version: 1, settings: rawSettings("user:pre_mfa", ""), initLoop: true}.bytes(),
+		"the module failed to initialise: _initialize did not finish within 200ms")
+	if el := time.Since(start); el > 2*time.Second {
+		t.Fatalf("Compile took %s", el)
 	}
+}
+
+// Compile honours its context while _initialize runs: cancelling it stops a
+// looping _initialize long before the initialisation timeout.
+func TestCompileHonoursContext(t *testing.T) {
+	e := newEngine(t, nil)
+	e.initTO = time.Minute
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := e.Compile(ctx, rawModule{version: 1, settings: rawSettings("user:pre_mfa", ""), initLoop: true}.bytes())
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Compile = %v, want context.Canceled", err)
+	}
+	if el := time.Since(start); el > 2*time.Second {
+		t.Fatalf("Compile took %s after its context was cancelled", el)
+	}
+	if s := e.Stats(); s.Modules != 0 {
+		t.Fatalf("the cancelled module was kept: %+v", s)
+	}
+}
+
+// A start function runs during instantiation, before any deadline applies;
+// workflow modules are reactors and must not have one.
+func TestCompileRefusesStartFunction(t *testing.T) {
+	e := newEngine(t, nil)
+	r := rawModule{version: 1, settings: rawSettings("user:pre_mfa", ""), extra: []rawFunc{{0, loopForever}}}
+	start := r.fnIndex(5)
+	r.start = &start
+	done := make(chan error, 1)
+	go func() { _, err := e.Compile(context.Background(), r.bytes()); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrInvalidModule) || !strings.Contains(err.Error(), "workflow modules are reactors; a start function is not allowed") {
+			t.Fatalf("Compile = %v, want the start function refused", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Compile of a module whose start function loops did not return")
+	}
+}
+
+// Every module must import sched_yield, through which the engine enforces
+// deadlines; nothing runs with weaker checks.
+func TestCompileRefusesModuleWithoutSchedYield(t *testing.T) {
+	e := newEngine(t, nil)
+	wantInvalid(t, e, rawModule{version: 1, settings: rawSettings("user:pre_mfa", ""), noYield: true}.bytes(),
+		"workflow modules must import wasi_snapshot_preview1.sched_yield (Go wasip1 modules do)")
+	// A module importing sched_yield with the wrong signature is refused
+	// as well (type 0 is () -> ()).
+	wasm := rawModule{version: 1, settings: rawSettings("user:pre_mfa", "")}.bytes()
+	good := importFn("wasi_snapshot_preview1", "sched_yield", 1)
+	bad := importFn("wasi_snapshot_preview1", "sched_yield", 0)
+	i := bytes.Index(wasm, good)
+	if i < 0 {
+		t.Fatal("sched_yield import not found")
+	}
+	copy(wasm[i:], bad)
+	wantInvalid(t, e, wasm, "must import wasi_snapshot_preview1.sched_yield")
 }

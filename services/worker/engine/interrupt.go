@@ -26,7 +26,8 @@ import (
 //	  if interrupt { unreachable }
 //	}
 //
-// at the entry of every function (cost 1), after every "loop" instruction
+// at the entry of every function (cost 1; left out when straight-line code
+// from the entry always reaches a loop), after every "loop" instruction
 // (cost 1) and before every bulk memory or table instruction (memory.init,
 // memory.copy, memory.fill, table.init, table.copy, table.grow, table.fill;
 // cost bulkCost, since one of them may touch the whole memory). The check is
@@ -86,6 +87,7 @@ const (
 	secType     = 1
 	secImport   = 2
 	secFunction = 3
+	secTable    = 4
 	secGlobal   = 6
 	secExport   = 7
 	secStart    = 8
@@ -226,6 +228,12 @@ func instrument(wasm []byte) ([]byte, error) {
 			n := p.u32()
 			payload := append(uleb32(n+1), s.payload[p.pos:]...)
 			emit(secExport, append(payload, newExport...))
+		case secTable:
+			tables, err := boundTables(s.payload)
+			if err != nil {
+				return nil, err
+			}
+			emit(secTable, tables)
 		case secCode:
 			code, err := rw.code(s.payload)
 			if err != nil {
@@ -242,6 +250,56 @@ func instrument(wasm []byte) ([]byte, error) {
 		default:
 			emit(s.id, s.payload)
 		}
+	}
+	return out, nil
+}
+
+// maxTableEntries bounds every table a module defines. Linear memory has its
+// page limit; tables live outside it, so a module declaring (or growing) a
+// table of millions of entries would allocate host memory in every instance.
+// Go modules need one entry per function that is called indirectly: a few
+// thousand.
+const maxTableEntries = 1 << 18
+
+// boundTables rewrites the table section so that every table has a maximum
+// of at most maxTableEntries (table.grow past it fails, as wasm defines), and
+// refuses a table whose initial size is already larger.
+func boundTables(payload []byte) ([]byte, error) {
+	p := reader{b: payload}
+	n := p.u32()
+	out := uleb32(n)
+	for i := uint32(0); i < n && p.err == nil; i++ {
+		reftype, flags := p.byte(), p.byte()
+		lo := p.u32()
+		hi := uint32(maxTableEntries)
+		switch flags {
+		case 0x00:
+		case 0x01:
+			m := p.u32()
+			if m < lo {
+				return nil, fmt.Errorf("%w: table %d has a maximum below its minimum", errMalformed, i)
+			}
+			if m < hi {
+				hi = m
+			}
+		default:
+			return nil, fmt.Errorf("%w: table %d has limits flags %#x", errNotInstrumentable, i, flags)
+		}
+		if p.err != nil {
+			break
+		}
+		if lo > maxTableEntries {
+			return nil, fmt.Errorf("%w: table %d starts with %d entries; the limit is %d", errNotInstrumentable, i, lo, maxTableEntries)
+		}
+		if hi < lo {
+			hi = lo // lo <= maxTableEntries: the bound only lowers a larger maximum
+		}
+		out = append(out, reftype, 0x01)
+		out = append(out, uleb32(lo)...)
+		out = append(out, uleb32(hi)...)
+	}
+	if p.err != nil || p.pos != len(p.b) {
+		return nil, fmt.Errorf("%w: table section", errMalformed)
 	}
 	return out, nil
 }
@@ -418,7 +476,9 @@ func (rw *rewriter) body(out, fn []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: locals: %v", errMalformed, p.err)
 	}
 	out = append(out, fn[:p.pos]...)
-	out = append(out, rw.check...)
+	if !reachesLoop(fn, p.pos) {
+		out = append(out, rw.check...)
+	}
 	for p.pos < len(fn) {
 		start := p.pos
 		op := p.byte()
@@ -432,11 +492,11 @@ func (rw *rewriter) body(out, fn []byte) ([]byte, error) {
 		switch {
 		case op == 0x23 || op == 0x24: // global.get, global.set
 			if imm >= rw.globals {
-				return nil, fmt.Errorf("%w: global index %d out of range (the module has %d)", errMalformed, imm, rw.globals)
+				return nil, fmt.Errorf("%w: global index %d out of range (the module has %d globals)", errMalformed, imm, rw.globals)
 			}
 		case op == 0x10 || op == 0x12 || op == 0xd2: // call, return_call, ref.func
 			if imm >= rw.funcs {
-				return nil, fmt.Errorf("%w: function index %d out of range (the module has %d)", errMalformed, imm, rw.funcs)
+				return nil, fmt.Errorf("%w: function index %d out of range (the module has %d functions)", errMalformed, imm, rw.funcs)
 			}
 		case op == 0xfc && isBulk(imm):
 			out = append(out, rw.bulk...)
@@ -447,6 +507,32 @@ func (rw *rewriter) body(out, fn []byte) ([]byte, error) {
 		}
 	}
 	return out, nil
+}
+
+// reachesLoop reports whether the code of fn from pos always reaches a loop
+// instruction through straight-line code: blocks, local and global
+// accesses, constants, loads, stores and arithmetic, with no branch, call,
+// return or end. The check after that loop then runs on every entry, and
+// the entry check is redundant. Most Go functions start this way.
+func reachesLoop(fn []byte, pos int) bool {
+	r := reader{b: fn, pos: pos}
+	for r.pos < len(fn) {
+		op := r.byte()
+		switch {
+		case op == 0x03: // loop
+			return true
+		case op == 0x01 || op == 0x02 || op == 0x1a || op == 0x1b: // nop, block, drop, select
+		case op >= 0x20 && op <= 0x24: // local.*, global.*
+		case op >= 0x28 && op <= 0x3e: // loads and stores
+		case op >= 0x41 && op <= 0xc4: // constants, comparisons, arithmetic
+		default:
+			return false
+		}
+		if _, err := r.skipImmediates(op); err != nil || r.err != nil {
+			return false
+		}
+	}
+	return false
 }
 
 // isBulk reports whether 0xfc sub-opcode sub may touch many bytes or

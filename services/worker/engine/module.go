@@ -52,6 +52,10 @@ func (m *Module) idleCount() int {
 	return m.idle
 }
 
+// maxEmptyPools is how many environments keep an empty pool (and its
+// backing array) in a Module; past it, emptied pools are deleted.
+const maxEmptyPools = 16
+
 // pop removes and returns the last instance of s.
 func pop(s *[]*instance) *instance {
 	n := len(*s)
@@ -68,10 +72,10 @@ func (m *Module) acquire(ctx context.Context, env string) (*instance, error) {
 	var inst *instance
 	if pool := m.pools[env]; len(pool) > 0 {
 		inst = pop(&pool)
-		if len(pool) == 0 {
+		if len(pool) == 0 && len(m.pools) > maxEmptyPools {
 			delete(m.pools, env)
 		} else {
-			m.pools[env] = pool
+			m.pools[env] = pool // keep the backing array for release
 		}
 	} else if len(m.fresh) > 0 {
 		inst = pop(&m.fresh)
