@@ -1,11 +1,13 @@
 package platform
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -49,7 +51,9 @@ func startPlatform(t *testing.T, tweaks ...func(*Config)) *Platform {
 		defer cancel()
 		stopping := time.Now()
 		if err := p.Stop(ctx); err != nil {
-			t.Errorf("stop after %v of test and %v of stopping: %v", stopping.Sub(started), time.Since(stopping), err)
+			var stacks bytes.Buffer
+			_ = pprof.Lookup("goroutine").WriteTo(&stacks, 1)
+			t.Errorf("stop after %v of test and %v of stopping: %v\n%s", stopping.Sub(started), time.Since(stopping), err, stacks.String())
 		}
 	})
 	return p

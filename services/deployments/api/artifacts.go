@@ -1,12 +1,13 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -68,14 +69,53 @@ func PutArtifact(ctx context.Context, js jetstream.JetStream, wasm []byte) (stri
 	return digest, nil
 }
 
-// GetArtifact loads a module and checks that its bytes match the digest.
+// artifactAttempt bounds one read of a module from the object store. A read
+// whose chunks stop arriving (the object store's ordered consumer can stall
+// under load) does not notice cancellation until its deadline, so a short
+// deadline and a retry keep a load from hanging.
+const artifactAttempt = 10 * time.Second
+
+// GetArtifact loads a module and checks that its bytes match the digest. It
+// retries a read that stalls until ctx ends.
 func GetArtifact(ctx context.Context, store jetstream.ObjectStore, digest string) ([]byte, error) {
-	wasm, err := store.GetBytes(ctx, digest)
-	if err != nil {
-		return nil, fmt.Errorf("load module %s: %w", digest, err)
+	var lastErr error
+	for attempt := 1; ; attempt++ {
+		wasm, err := getArtifactOnce(ctx, store, digest)
+		if err == nil {
+			return wasm, nil
+		}
+		if errors.Is(err, jetstream.ErrObjectNotFound) || errors.Is(err, errCorrupt) || errors.Is(err, errTooLarge) {
+			return nil, fmt.Errorf("load module %s: %w", digest, err)
+		}
+		lastErr = err
+		if ctx.Err() != nil || attempt == 5 {
+			return nil, fmt.Errorf("load module %s (attempt %d): %w", digest, attempt, lastErr)
+		}
 	}
-	if got := Digest(wasm); !bytes.Equal([]byte(got), []byte(digest)) {
-		return nil, fmt.Errorf("module %s is corrupt: its bytes hash to %s", digest, got)
+}
+
+var (
+	errCorrupt  = errors.New("module bytes do not match their digest")
+	errTooLarge = errors.New("module is over the size limit")
+)
+
+func getArtifactOnce(ctx context.Context, store jetstream.ObjectStore, digest string) ([]byte, error) {
+	actx, cancel := context.WithTimeout(ctx, artifactAttempt)
+	defer cancel()
+	res, err := store.Get(actx, digest)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	wasm, err := io.ReadAll(io.LimitReader(res, MaxArtifactBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(wasm) > MaxArtifactBytes {
+		return nil, errTooLarge
+	}
+	if got := Digest(wasm); got != digest {
+		return nil, fmt.Errorf("%w: they hash to %s", errCorrupt, got)
 	}
 	return wasm, nil
 }

@@ -48,12 +48,15 @@ func (e *Engine) Execute(ctx context.Context, m *Module, run Run) api.Decision {
 		return d
 	}
 
+	// An event refused before the workflow starts: nothing ran.
 	if len(run.Event) > e.limits.MaxEventBytes {
+		d.Ran = false
 		d.Error = &api.ExecError{Code: api.ErrCodeLimit, Message: fmt.Sprintf(
 			"the event is %d bytes, over the %d-byte limit", len(run.Event), e.limits.MaxEventBytes)}
 		return finish()
 	}
 	if !isJSONObject(run.Event) {
+		d.Ran = false
 		d.Error = &api.ExecError{Code: api.ErrCodeInvalidEvent, Message: "the event is not a JSON object"}
 		return finish()
 	}

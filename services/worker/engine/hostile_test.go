@@ -124,9 +124,17 @@ func TestEventLimits(t *testing.T) {
 	e := newEngine(t, func(c *Config) { c.Limits.MaxEventBytes = 64 })
 	m := compile(t, e, guest(t, "hostile"))
 	big := `{"op":"ok","pad":"` + strings.Repeat("x", 100) + `"}`
-	wantError(t, run(e, m, big), api.ErrCodeLimit, "the event is 120 bytes, over the 64-byte limit")
+	d := run(e, m, big)
+	wantError(t, d, api.ErrCodeLimit, "the event is 120 bytes, over the 64-byte limit")
+	if d.Ran {
+		t.Error("a refused event is reported as run")
+	}
 	for _, bad := range []string{``, `[]`, `"x"`, `{"op":`, `null`, `{} {}`} {
-		wantError(t, run(e, m, bad), api.ErrCodeInvalidEvent, "the event is not a JSON object")
+		d := run(e, m, bad)
+		wantError(t, d, api.ErrCodeInvalidEvent, "the event is not a JSON object")
+		if d.Ran {
+			t.Errorf("event %q is reported as run", bad)
+		}
 	}
 	if s := e.Stats(); s.Instantiations != 1 {
 		t.Fatalf("rejected events instantiated modules: %+v", s)
