@@ -152,9 +152,18 @@ func shutdown() {
 // off, and initdb is twice as fast.
 const shmRoot = "/dev/shm"
 
+// shmMinFree is the free space /dev/shm must have to be used: a cluster
+// with a few test databases takes some 50-100 MB, and container runtimes
+// often give /dev/shm only 64 MB.
+const shmMinFree = 1 << 30
+
 // tempRoots lists where throw-away clusters may live, preferred first.
 func tempRoots() []string {
-	return []string{shmRoot, os.TempDir()}
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(shmRoot, &st); err == nil && st.Bavail*uint64(st.Bsize) >= shmMinFree {
+		return []string{shmRoot, os.TempDir()}
+	}
+	return []string{os.TempDir()}
 }
 
 // mkdirTemp creates a cluster directory in the first usable root.
