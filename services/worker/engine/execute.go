@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/tetratelabs/wazero/sys"
@@ -115,7 +114,7 @@ func (e *Engine) Execute(ctx context.Context, m *Module, run Run) api.Decision {
 	d.DroppedClaims = st.dropped
 	d.Console = st.console.finish()
 	if len(st.secrets) > 0 {
-		redact(&d, st.secrets)
+		d.Redact(st.secrets...)
 	}
 	st.reset(m, Run{}, 0) // drop references to the run
 	m.release(inst, discard)
@@ -198,26 +197,4 @@ func (e *Engine) memoryError(cons *console) *api.ExecError {
 func isJSONObject(b []byte) bool {
 	t := bytes.TrimLeft(b, " \t\r\n")
 	return len(t) > 0 && t[0] == '{' && json.Valid(t)
-}
-
-// redactedText replaces secret values in the stored output.
-const redactedText = "[redacted]"
-
-// redact removes secret environment values read during the execution from
-// the console and the error message.
-func redact(d *api.Decision, secrets []string) {
-	r := func(s string) string {
-		for _, sec := range secrets {
-			if sec != "" && strings.Contains(s, sec) {
-				s = strings.ReplaceAll(s, sec, redactedText)
-			}
-		}
-		return s
-	}
-	for i := range d.Console {
-		d.Console[i].Text = r(d.Console[i].Text)
-	}
-	if d.Error != nil {
-		d.Error.Message = r(d.Error.Message)
-	}
 }

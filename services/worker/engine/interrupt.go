@@ -700,7 +700,8 @@ func (r *reader) skipImmediates(op byte) (uint32, error) {
 	return imm, nil
 }
 
-func uleb32(v uint32) []byte {
+// uleb encodes v as an unsigned LEB128 number.
+func uleb(v uint64) []byte {
 	var b []byte
 	for {
 		c := byte(v & 0x7f)
@@ -715,7 +716,8 @@ func uleb32(v uint32) []byte {
 	}
 }
 
-func sleb32(v int32) []byte {
+// sleb encodes v as a signed LEB128 number.
+func sleb(v int64) []byte {
 	var b []byte
 	for {
 		c := byte(v & 0x7f)
@@ -730,5 +732,9 @@ func sleb32(v int32) []byte {
 		}
 	}
 }
+
+func uleb32(v uint32) []byte { return uleb(uint64(v)) }
+
+func sleb32(v int32) []byte { return sleb(int64(v)) }
 
 func wasmName(s string) []byte { return append(uleb32(uint32(len(s))), s...) }

@@ -282,37 +282,6 @@ func section(id byte, payload []byte) []byte {
 	return append(b, payload...)
 }
 
-func uleb(v uint64) []byte {
-	var b []byte
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if v != 0 {
-			c |= 0x80
-		}
-		b = append(b, c)
-		if v == 0 {
-			return b
-		}
-	}
-}
-
-func sleb(v int64) []byte {
-	var b []byte
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		done := (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0)
-		if !done {
-			c |= 0x80
-		}
-		b = append(b, c)
-		if done {
-			return b
-		}
-	}
-}
-
 // rawSettings returns settings JSON for trigger with the given bindings
 // (comma-separated).
 func rawSettings(trigger, bindings string) string {
