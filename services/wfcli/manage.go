@@ -21,53 +21,46 @@ func runList(c *cli, args []string) error {
 	if _, err := f.parse(c, args, 0); err != nil {
 		return err
 	}
-	if err := r.validate(); err != nil {
-		return err
-	}
-	ctx := context.Background()
-	nc, err := r.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
-	wfs, err := call[dapi.WorkflowsRequest, dapi.WorkflowsResponse](ctx, nc, requestTimeout, dapi.SubjectWorkflows, dapi.WorkflowsRequest{Env: *r.env})
-	if err != nil {
-		return fmt.Errorf("list workflows of %s: %w", *r.env, err)
-	}
-	deps, err := call[dapi.ListRequest, dapi.ListResponse](ctx, nc, requestTimeout, dapi.SubjectList, dapi.ListRequest{Env: *r.env, Limit: listLimit})
-	if err != nil {
-		return fmt.Errorf("list deployments of %s: %w", *r.env, err)
-	}
-	if *asJSON {
-		return printJSON(c.stdout, struct {
-			Workflows   []dapi.Workflow   `json:"workflows"`
-			Deployments []dapi.Deployment `json:"deployments"`
-		}{wfs.Workflows, deps.Deployments})
-	}
-	if len(wfs.Workflows) == 0 && len(deps.Deployments) == 0 {
-		fmt.Fprintf(c.stdout, "no workflows in environment %s yet: deploy one with gatehouse wf deploy\n", *r.env)
+	return r.with(func(ctx context.Context, nc *nats.Conn, env string) error {
+		wfs, err := call[dapi.WorkflowsRequest, dapi.WorkflowsResponse](ctx, nc, requestTimeout, dapi.SubjectWorkflows, dapi.WorkflowsRequest{Env: env})
+		if err != nil {
+			return fmt.Errorf("list workflows of %s: %w", env, err)
+		}
+		deps, err := call[dapi.ListRequest, dapi.ListResponse](ctx, nc, requestTimeout, dapi.SubjectList, dapi.ListRequest{Env: env, Limit: listLimit})
+		if err != nil {
+			return fmt.Errorf("list deployments of %s: %w", env, err)
+		}
+		if *asJSON {
+			return printJSON(c.stdout, struct {
+				Workflows   []dapi.Workflow   `json:"workflows"`
+				Deployments []dapi.Deployment `json:"deployments"`
+			}{wfs.Workflows, deps.Deployments})
+		}
+		if len(wfs.Workflows) == 0 && len(deps.Deployments) == 0 {
+			fmt.Fprintf(c.stdout, "no workflows in environment %s yet: deploy one with gatehouse wf deploy\n", env)
+			return nil
+		}
+		fmt.Fprintf(c.stdout, "Workflows in %s:\n", env)
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "WORKFLOW\tTRIGGER\tSTATUS\tLIVE DEPLOYMENT\tNAME")
+		for _, w := range wfs.Workflows {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", w.ID, w.Trigger, w.Status, orDefault(w.LiveDeploymentID, "-"), orDefault(w.Name, "-"))
+		}
+		if err := tw.Flush(); err != nil {
+			return fmt.Errorf("write the table: %w", err)
+		}
+		fmt.Fprintf(c.stdout, "\nDeployments (newest first, at most %d):\n", listLimit)
+		tw = tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "DEPLOYMENT\tWORKFLOW\tSTATUS\tSIZE\tCREATED\tSOURCE")
+		for _, d := range deps.Deployments {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, orDefault(d.WorkflowID, "-"), d.Status,
+				humanBytes(d.Size), d.CreatedAt.Local().Format(time.DateTime), orDefault(d.Source, "-"))
+		}
+		if err := tw.Flush(); err != nil {
+			return fmt.Errorf("write the table: %w", err)
+		}
 		return nil
-	}
-	fmt.Fprintf(c.stdout, "Workflows in %s:\n", *r.env)
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "WORKFLOW\tTRIGGER\tSTATUS\tLIVE DEPLOYMENT\tNAME")
-	for _, w := range wfs.Workflows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", w.ID, w.Trigger, w.Status, orDefault(w.LiveDeploymentID, "-"), orDefault(w.Name, "-"))
-	}
-	if err := tw.Flush(); err != nil {
-		return fmt.Errorf("write the table: %w", err)
-	}
-	fmt.Fprintf(c.stdout, "\nDeployments (newest first, at most %d):\n", listLimit)
-	tw = tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "DEPLOYMENT\tWORKFLOW\tSTATUS\tSIZE\tCREATED\tSOURCE")
-	for _, d := range deps.Deployments {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, orDefault(d.WorkflowID, "-"), d.Status,
-			humanBytes(d.Size), d.CreatedAt.Local().Format(time.DateTime), orDefault(d.Source, "-"))
-	}
-	if err := tw.Flush(); err != nil {
-		return fmt.Errorf("write the table: %w", err)
-	}
-	return nil
+	})
 }
 
 func runLive(c *cli, args []string) error {
@@ -111,22 +104,15 @@ func runDeleteWorkflow(c *cli, args []string) error {
 	if len(pos) == 0 || pos[0] == "" {
 		return usagef("the workflow id is required (see gatehouse wf list)")
 	}
-	if err := r.validate(); err != nil {
-		return err
-	}
-	ctx := context.Background()
-	nc, err := r.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
-	id := pos[0]
-	if _, err := call[dapi.DeleteWorkflowRequest, dapi.Empty](ctx, nc, requestTimeout, dapi.SubjectDeleteWorkflow,
-		dapi.DeleteWorkflowRequest{Env: *r.env, WorkflowID: id}); err != nil {
-		return fmt.Errorf("delete workflow %s: %w", id, err)
-	}
-	fmt.Fprintf(c.stdout, "workflow %s deleted with all its deployments; its trigger is free\n", id)
-	return nil
+	return r.with(func(ctx context.Context, nc *nats.Conn, env string) error {
+		id := pos[0]
+		if _, err := call[dapi.DeleteWorkflowRequest, dapi.Empty](ctx, nc, requestTimeout, dapi.SubjectDeleteWorkflow,
+			dapi.DeleteWorkflowRequest{Env: env, WorkflowID: id}); err != nil {
+			return fmt.Errorf("delete workflow %s: %w", id, err)
+		}
+		fmt.Fprintf(c.stdout, "workflow %s deleted with all its deployments; its trigger is free\n", id)
+		return nil
+	})
 }
 
 // onDeployment parses a command that takes one deployment id and the remote
@@ -138,16 +124,9 @@ func onDeployment(c *cli, name string, args []string, fn func(ctx context.Contex
 	if err != nil {
 		return err
 	}
-	if err := r.validate(); err != nil {
-		return err
-	}
-	ctx := context.Background()
-	nc, err := r.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
-	return fn(ctx, nc, *r.env, id)
+	return r.with(func(ctx context.Context, nc *nats.Conn, env string) error {
+		return fn(ctx, nc, env, id)
+	})
 }
 
 func deploymentArg(c *cli, f *flagSet, args []string) (string, error) {
@@ -170,9 +149,6 @@ func runLogs(c *cli, args []string) error {
 	if _, err := f.parse(c, args, 0); err != nil {
 		return err
 	}
-	if err := r.validate(); err != nil {
-		return err
-	}
 	switch dapi.LogKind(*kind) {
 	case "", dapi.LogBuild, dapi.LogSync:
 	default:
@@ -181,21 +157,17 @@ func runLogs(c *cli, args []string) error {
 	if *limit <= 0 {
 		return usagef("--limit must be positive")
 	}
-	ctx := context.Background()
-	nc, err := r.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
-	resp, err := call[dapi.LogsRequest, dapi.LogsResponse](ctx, nc, requestTimeout, dapi.SubjectLogs,
-		dapi.LogsRequest{Env: *r.env, Kind: dapi.LogKind(*kind), DeploymentID: *dep, Limit: *limit})
-	if err != nil {
-		return fmt.Errorf("logs of %s: %w", *r.env, err)
-	}
-	if len(resp.Entries) == 0 {
-		fmt.Fprintln(c.stdout, "no log entries")
+	return r.with(func(ctx context.Context, nc *nats.Conn, env string) error {
+		resp, err := call[dapi.LogsRequest, dapi.LogsResponse](ctx, nc, requestTimeout, dapi.SubjectLogs,
+			dapi.LogsRequest{Env: env, Kind: dapi.LogKind(*kind), DeploymentID: *dep, Limit: *limit})
+		if err != nil {
+			return fmt.Errorf("logs of %s: %w", env, err)
+		}
+		if len(resp.Entries) == 0 {
+			fmt.Fprintln(c.stdout, "no log entries")
+			return nil
+		}
+		printLogs(c.stdout, resp.Entries, true)
 		return nil
-	}
-	printLogs(c.stdout, resp.Entries, true)
-	return nil
+	})
 }

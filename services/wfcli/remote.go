@@ -80,3 +80,18 @@ func call[Req, Resp any](ctx context.Context, nc *nats.Conn, timeout time.Durati
 	}
 	return resp, nil
 }
+
+// with checks the flags, connects, runs fn with the connection and the
+// environment, and closes the connection.
+func (r remoteFlags) with(fn func(ctx context.Context, nc *nats.Conn, env string) error) error {
+	if err := r.validate(); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	nc, err := r.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	return fn(ctx, nc, *r.env)
+}
