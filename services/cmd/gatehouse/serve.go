@@ -48,7 +48,9 @@ func serve(args []string) int {
 		fmt.Fprintf(os.Stderr, "gatehouse serve: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(os.Stderr, "\nGatehouse is up.\n  metrics:  http://%s/metrics\n  NATS:     %s\n  database: %s\nPress Ctrl-C to stop.\n\n",
+	fmt.Fprintf(os.Stderr, "\nGatehouse is up.\n  metrics:  http://%s/metrics\n  NATS:     %s\n  database: %s\n"+
+		"Write a workflow (README, five-minute walkthrough):\n  ./bin/gatehouse wf init my-workflow --trigger user:tokens_generation\n"+
+		"Press Ctrl-C to stop.\n\n",
 		p.HTTPAddr(), p.NATSURL(), redact(p.DatabaseURL()))
 	<-ctx.Done()
 	log.Info("shutting down")
