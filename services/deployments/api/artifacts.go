@@ -100,9 +100,30 @@ var (
 )
 
 func getArtifactOnce(ctx context.Context, store jetstream.ObjectStore, digest string) ([]byte, error) {
-	actx, cancel := context.WithTimeout(ctx, artifactAttempt)
-	defer cancel()
-	res, err := store.Get(actx, digest)
+	type read struct {
+		wasm []byte
+		err  error
+	}
+	done := make(chan read, 1)
+	go func() {
+		// The read does not notice cancellation until its deadline, so it
+		// runs apart: a cancelled caller returns at once and the read ends
+		// on its own within artifactAttempt.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), artifactAttempt)
+		defer cancel()
+		wasm, err := readArtifact(actx, store, digest)
+		done <- read{wasm, err}
+	}()
+	select {
+	case r := <-done:
+		return r.wasm, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func readArtifact(ctx context.Context, store jetstream.ObjectStore, digest string) ([]byte, error) {
+	res, err := store.Get(ctx, digest)
 	if err != nil {
 		return nil, err
 	}
