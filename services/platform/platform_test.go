@@ -61,22 +61,27 @@ func startPlatform(t *testing.T, tweaks ...func(*Config)) *Platform {
 
 func upload(t *testing.T, p *Platform, wasm []byte) dapi.UploadResponse {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	js, err := jetstream.New(p.NATS())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sha, err := dapi.PutArtifact(ctx, js, wasm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := natsrpc.Call[dapi.UploadRequest, dapi.UploadResponse](ctx, p.NATS(), dapi.SubjectUpload,
-		dapi.UploadRequest{Env: env, SHA256: sha, Source: "test"})
+	resp, err := tryUpload(p, wasm)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return resp
+}
+
+// tryUpload stores a module and deploys it; safe to call from any goroutine.
+func tryUpload(p *Platform, wasm []byte) (dapi.UploadResponse, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	js, err := jetstream.New(p.NATS())
+	if err != nil {
+		return dapi.UploadResponse{}, err
+	}
+	sha, err := dapi.PutArtifact(ctx, js, wasm)
+	if err != nil {
+		return dapi.UploadResponse{}, err
+	}
+	return natsrpc.Call[dapi.UploadRequest, dapi.UploadResponse](ctx, p.NATS(), dapi.SubjectUpload,
+		dapi.UploadRequest{Env: env, SHA256: sha, Source: "test"})
 }
 
 func call[Req, Resp any](t *testing.T, p *Platform, subject string, req Req) (Resp, error) {
@@ -448,5 +453,50 @@ func TestWorkersNeedNoDatabaseInProduction(t *testing.T) {
 	cfg.Targets = "deployments"
 	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "-database-url is required") {
 		t.Fatalf("a production deployments target without -database-url: %v", err)
+	}
+}
+
+// TestConcurrentUploadsKeepOneWorkflowPerTrigger races two workflows with
+// different ids for the same trigger: exactly one is accepted, the other
+// fails with the clash, and exactly one deployment is live.
+func TestConcurrentUploadsKeepOneWorkflowPerTrigger(t *testing.T) {
+	a := wasmbuild.ForTest(t, "../../wasm-sdk/examples/tokensbench")
+	b := wasmbuild.ForTest(t, "testdata/guests/othertokens")
+	p := startPlatform(t)
+	type result struct {
+		resp dapi.UploadResponse
+		err  error
+	}
+	results := make(chan result, 2)
+	for _, wasm := range [][]byte{a, b} {
+		go func() {
+			resp, err := tryUpload(p, wasm)
+			results <- result{resp, err}
+		}()
+	}
+	x1, x2 := <-results, <-results
+	if x1.err != nil || x2.err != nil {
+		t.Fatalf("uploads: %v, %v", x1.err, x2.err)
+	}
+	r1, r2 := x1.resp, x2.resp
+	statuses := []dapi.Status{r1.Deployment.Status, r2.Deployment.Status}
+	live, failed := 0, 0
+	for _, r := range []dapi.UploadResponse{r1, r2} {
+		switch r.Deployment.Status {
+		case dapi.StatusLive:
+			live++
+		case dapi.StatusFailed:
+			failed++
+			if !strings.Contains(r.Deployment.Error, "more than one workflow assigned to trigger") {
+				t.Errorf("clash message: %q", r.Deployment.Error)
+			}
+		}
+	}
+	if live != 1 || failed != 1 {
+		t.Fatalf("statuses %v: want one Live and one Failed", statuses)
+	}
+	ws, err := call[dapi.WorkflowsRequest, dapi.WorkflowsResponse](t, p, dapi.SubjectWorkflows, dapi.WorkflowsRequest{Env: env})
+	if err != nil || len(ws.Workflows) != 1 {
+		t.Fatalf("workflows %+v %v: want exactly one", ws.Workflows, err)
 	}
 }
