@@ -13,4 +13,13 @@
 // keys service serves kinde.env, a deployed worker answers that binding with
 // not_implemented and the examples fall back to their documented https
 // defaults; `gatehouse wf test --env vars.env` serves the variables locally.
+//
+// Two examples send passwords with SecureFetch, whose body the worker
+// encrypts with the workflow's active encryption key (the receiver decrypts
+// it with pkg/securefetch): dripfeedmigration checks the password of a user
+// not yet in Gatehouse against a legacy system (LEGACY_AUTH_URL), and
+// securepasswordsync sends every new password to another system
+// (PASSWORD_SYNC_URL, PASSWORD_SYNC_API_KEY). They have no default URL: they
+// make no call until the variable is set, and they fail open, with a
+// warning, when the call fails or the worker does not serve secureFetch.
 package examples
