@@ -25,6 +25,10 @@ type EndpointConfig struct {
 	Workers    int           // concurrent handlers; default 2×GOMAXPROCS
 	Queue      int           // requests waiting for a worker before shedding; default 4×Workers
 	Timeout    time.Duration // cap on a request's deadline; default 10s
+	// OnRefused, if set, is told about every request refused without being
+	// served: shed because the queue was full, or queued past the caller's
+	// deadline. It runs on the subscription goroutine and must not block.
+	OnRefused func(subject string, code Code)
 }
 
 type endpoint struct {
@@ -114,6 +118,9 @@ func (ep *endpoint) enqueue(req micro.Request) {
 	case ep.queue <- req:
 	default:
 		ep.svc.metrics.shed(ep.svc.name, ep.cfg.Name)
+		if ep.cfg.OnRefused != nil {
+			ep.cfg.OnRefused(req.Subject(), CodeOverloaded)
+		}
 		ep.reply(req, nil, Errorf(CodeOverloaded, "%s is at capacity (%d running, %d queued); retry with backoff",
 			ep.cfg.Name, ep.cfg.Workers, ep.cfg.Queue), time.Now())
 	}
@@ -137,6 +144,9 @@ func (ep *endpoint) handle(req micro.Request) {
 		}
 	}
 	if !start.Before(deadline) {
+		if ep.cfg.OnRefused != nil {
+			ep.cfg.OnRefused(req.Subject(), CodeDeadlineExceeded)
+		}
 		ep.reply(req, nil, Errorf(CodeDeadlineExceeded, "%s: the caller's deadline passed before the request was served", ep.cfg.Name), start)
 		return
 	}

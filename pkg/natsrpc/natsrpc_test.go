@@ -130,8 +130,13 @@ func TestFullPoolShedsWithoutQueueingForever(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	s := newService(t, nc, natsrpc.NewMetrics(reg))
 	release := make(chan struct{})
-	var running atomic.Int32
-	_ = natsrpc.Handle(s, natsrpc.EndpointConfig{Name: "busy", Subject: "t.busy", Workers: 2, Queue: 2},
+	var running, refused atomic.Int32
+	onRefused := func(subject string, code natsrpc.Code) {
+		if subject == "t.busy" && code == natsrpc.CodeOverloaded {
+			refused.Add(1)
+		}
+	}
+	_ = natsrpc.Handle(s, natsrpc.EndpointConfig{Name: "busy", Subject: "t.busy", Workers: 2, Queue: 2, OnRefused: onRefused},
 		func(ctx context.Context, _ echoReq) (echoResp, error) {
 			running.Add(1)
 			<-release
@@ -171,6 +176,9 @@ func TestFullPoolShedsWithoutQueueingForever(t *testing.T) {
 	}
 	if running.Load() != 4 {
 		t.Fatalf("handler ran %d times, want 4", running.Load())
+	}
+	if refused.Load() != n-4 {
+		t.Fatalf("OnRefused saw %d sheds, want %d", refused.Load(), n-4)
 	}
 }
 

@@ -85,7 +85,7 @@ func (s *Service) makeLive(ctx context.Context, req api.IDRequest) (api.Deployme
 	if err != nil {
 		return api.Deployment{}, mapErr(err, "deployment "+req.DeploymentID)
 	}
-	s.logChange(ctx, d, "made live")
+	s.logChange(d, "made live")
 	s.announce(api.Change{Env: d.Env, Trigger: d.Trigger, DeploymentID: d.ID, WorkflowID: d.WorkflowID, Action: "live", SHA256: d.SHA256})
 	return *d, nil
 }
@@ -98,7 +98,7 @@ func (s *Service) deactivate(ctx context.Context, req api.IDRequest) (api.Deploy
 	if err != nil {
 		return api.Deployment{}, mapErr(err, "deployment "+req.DeploymentID)
 	}
-	s.logChange(ctx, d, "deactivated")
+	s.logChange(d, "deactivated")
 	s.announce(api.Change{Env: d.Env, Trigger: d.Trigger, DeploymentID: d.ID, WorkflowID: d.WorkflowID, Action: "deactivated"})
 	return *d, nil
 }
@@ -111,7 +111,7 @@ func (s *Service) deleteDeployment(ctx context.Context, req api.IDRequest) (api.
 	if err != nil {
 		return api.Empty{}, mapErr(err, "deployment "+req.DeploymentID)
 	}
-	s.logChange(ctx, d, "deleted")
+	s.logChange(d, "deleted")
 	s.dropArtifact(ctx, d.SHA256)
 	s.announce(api.Change{Env: d.Env, Trigger: d.Trigger, DeploymentID: d.ID, WorkflowID: d.WorkflowID, Action: "deleted"})
 	return api.Empty{}, nil
@@ -128,7 +128,7 @@ func (s *Service) deleteWorkflow(ctx context.Context, req api.DeleteWorkflowRequ
 	for _, d := range ds {
 		s.dropArtifact(ctx, d.SHA256)
 	}
-	_ = s.store.appendLog(ctx, req.Env, api.LogEntry{Kind: api.LogSync, WorkflowID: req.WorkflowID, Level: "info",
+	s.publishLog(req.Env, api.LogEntry{Kind: api.LogSync, WorkflowID: req.WorkflowID, Level: "info",
 		Message: "workflow " + req.WorkflowID + " deleted with its deployments", CreatedAt: s.now().UTC()})
 	s.announce(api.Change{Env: req.Env, WorkflowID: req.WorkflowID, Action: "deleted"})
 	return api.Empty{}, nil
@@ -140,14 +140,6 @@ func (s *Service) workflows(ctx context.Context, req api.WorkflowsRequest) (api.
 	}
 	ws, err := s.store.workflows(ctx, req.Env)
 	return api.WorkflowsResponse{Workflows: ws}, err
-}
-
-func (s *Service) logs(ctx context.Context, req api.LogsRequest) (api.LogsResponse, error) {
-	if err := checkEnv(req.Env); err != nil {
-		return api.LogsResponse{}, err
-	}
-	es, err := s.store.logs(ctx, req)
-	return api.LogsResponse{Entries: es}, err
 }
 
 // previewCheck compares the password in constant time. A wrong password and
@@ -188,8 +180,8 @@ func (s *Service) setSettings(ctx context.Context, req api.EnvSettings) (api.Env
 	return req, nil
 }
 
-func (s *Service) logChange(ctx context.Context, d *api.Deployment, what string) {
-	_ = s.store.appendLog(ctx, d.Env, api.LogEntry{Kind: api.LogSync, DeploymentID: d.ID, WorkflowID: d.WorkflowID,
+func (s *Service) logChange(d *api.Deployment, what string) {
+	s.publishLog(d.Env, api.LogEntry{Kind: api.LogSync, DeploymentID: d.ID, WorkflowID: d.WorkflowID,
 		Level: "info", Message: "deployment " + d.ID + " " + what + " (status " + string(d.Status) + ")", CreatedAt: s.now().UTC()})
 }
 

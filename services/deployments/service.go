@@ -3,6 +3,7 @@ package deployments
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -10,9 +11,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gatehouse-id/gatehouse/pkg/ids"
 	"github.com/gatehouse-id/gatehouse/pkg/natsrpc"
 	"github.com/gatehouse-id/gatehouse/services/deployments/api"
+	lapi "github.com/gatehouse-id/gatehouse/services/logs/api"
 	"github.com/gatehouse-id/gatehouse/wasm-sdk/go/abi"
 )
 
@@ -31,6 +35,8 @@ type Config struct {
 	// ArtifactReplicas is the replica count of the artifact bucket when the
 	// service creates it (1 for a single NATS server, 3 for a cluster).
 	ArtifactReplicas int
+	// Registerer receives the log publisher's metrics. Nil: none.
+	Registerer prometheus.Registerer
 	// UploadTimeout bounds validation of one upload (compiling a large module
 	// on a cold cache takes seconds).
 	UploadTimeout time.Duration
@@ -43,6 +49,7 @@ type Service struct {
 	store     store
 	artifacts jetstream.ObjectStore
 	validator Validator
+	logs      *lapi.Publisher
 	log       *slog.Logger
 	now       func() time.Time
 }
@@ -67,15 +74,21 @@ func Start(ctx context.Context, nc *nats.Conn, pool *pgxpool.Pool, cfg Config) (
 	if err != nil {
 		return nil, fmt.Errorf("deployments: %w", err)
 	}
+	logs, err := lapi.NewPublisher(nc, lapi.PublisherConfig{Source: "deployments", Replicas: cfg.ArtifactReplicas,
+		Logger: cfg.Logger, Registerer: cfg.Registerer})
+	if err != nil {
+		return nil, fmt.Errorf("deployments: %w", err)
+	}
 	rpc, err := natsrpc.NewService(nc, natsrpc.ServiceConfig{
 		Name: "gatehouse-deployments", Version: "0.1.0",
 		Description: "Workflow deployments: upload, validate, make live, preview",
 		Logger:      cfg.Logger, Metrics: cfg.Metrics,
 	})
 	if err != nil {
+		_ = logs.Close(ctx)
 		return nil, err
 	}
-	s := &Service{nc: nc, rpc: rpc, store: &pgStore{pool: pool}, artifacts: artifacts,
+	s := &Service{nc: nc, rpc: rpc, store: &pgStore{pool: pool}, artifacts: artifacts, logs: logs,
 		validator: cfg.Validator, log: cfg.Logger.With("service", "deployments"), now: time.Now}
 
 	ep := func(name, subject string) natsrpc.EndpointConfig {
@@ -94,21 +107,30 @@ func Start(ctx context.Context, nc *nats.Conn, pool *pgxpool.Pool, cfg Config) (
 		natsrpc.Handle(rpc, ep("delete", api.SubjectDelete), s.deleteDeployment),
 		natsrpc.Handle(rpc, ep("delete_workflow", api.SubjectDeleteWorkflow), s.deleteWorkflow),
 		natsrpc.Handle(rpc, ep("workflows", api.SubjectWorkflows), s.workflows),
-		natsrpc.Handle(rpc, ep("logs", api.SubjectLogs), s.logs),
 		natsrpc.Handle(rpc, ep("preview_check", api.SubjectPreviewCheck), s.previewCheck),
 		natsrpc.Handle(rpc, ep("settings_get", api.SubjectGetSettings), s.getSettings),
 		natsrpc.Handle(rpc, ep("settings_set", api.SubjectSetSettings), s.setSettings),
 	} {
 		if err != nil {
 			_ = rpc.Stop(ctx)
+			_ = logs.Close(ctx)
 			return nil, err
 		}
 	}
 	return s, nil
 }
 
-// Stop stops serving, letting requests in flight finish.
-func (s *Service) Stop(ctx context.Context) error { return s.rpc.Stop(ctx) }
+// Stop stops serving, letting requests in flight finish, then publishes the
+// log records still buffered.
+func (s *Service) Stop(ctx context.Context) error {
+	return errors.Join(s.rpc.Stop(ctx), s.logs.Close(ctx))
+}
+
+// publishLog hands a build or sync line to the logs service's stream.
+func (s *Service) publishLog(env string, e api.LogEntry) {
+	s.logs.Publish(lapi.Record{ID: ids.New("log"), Kind: lapi.Kind(e.Kind), Env: env, WorkflowID: e.WorkflowID,
+		DeploymentID: e.DeploymentID, Time: e.CreatedAt, Level: e.Level, Message: e.Message})
+}
 
 // announce publishes a change so every worker and frontdoor drops its cache.
 func (s *Service) announce(c api.Change) {

@@ -29,8 +29,6 @@ type store interface {
 	deleteWorkflow(ctx context.Context, env, workflowID string) ([]api.Deployment, error)
 	workflows(ctx context.Context, env string) ([]api.Workflow, error)
 	shaInUse(ctx context.Context, sha string) (bool, error)
-	appendLog(ctx context.Context, env string, e api.LogEntry) error
-	logs(ctx context.Context, req api.LogsRequest) ([]api.LogEntry, error)
 	envSettings(ctx context.Context, env string) (api.EnvSettings, error)
 	setEnvSettings(ctx context.Context, s api.EnvSettings) error
 }

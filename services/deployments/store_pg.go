@@ -327,40 +327,6 @@ func (s *pgStore) shaInUse(ctx context.Context, sha string) (bool, error) {
 	return used, err
 }
 
-func (s *pgStore) appendLog(ctx context.Context, env string, e api.LogEntry) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO deployments.logs (env, kind, deployment_id, workflow_id, level, message, created_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7)`, env, string(e.Kind), e.DeploymentID, e.WorkflowID, e.Level, e.Message, e.CreatedAt)
-	if err != nil {
-		return fmt.Errorf("append %s log: %w", e.Kind, err)
-	}
-	return nil
-}
-
-func (s *pgStore) logs(ctx context.Context, req api.LogsRequest) ([]api.LogEntry, error) {
-	limit := req.Limit
-	if limit <= 0 || limit > 1000 {
-		limit = 200
-	}
-	rows, err := s.pool.Query(ctx, `SELECT kind, deployment_id, workflow_id, level, message, created_at FROM (
-		SELECT * FROM deployments.logs WHERE env = $1 AND ($2 = '' OR kind = $2) AND ($3 = '' OR deployment_id = $3)
-		ORDER BY id DESC LIMIT $4) t ORDER BY id`, req.Env, string(req.Kind), req.DeploymentID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list logs: %w", err)
-	}
-	defer rows.Close()
-	out := []api.LogEntry{}
-	for rows.Next() {
-		var e api.LogEntry
-		var kind string
-		if err := rows.Scan(&kind, &e.DeploymentID, &e.WorkflowID, &e.Level, &e.Message, &e.CreatedAt); err != nil {
-			return nil, err
-		}
-		e.Kind = api.LogKind(kind)
-		out = append(out, e)
-	}
-	return out, rows.Err()
-}
-
 func (s *pgStore) envSettings(ctx context.Context, env string) (api.EnvSettings, error) {
 	out := api.EnvSettings{Env: env, AutoLive: true}
 	err := s.pool.QueryRow(ctx, `SELECT auto_live FROM deployments.env_settings WHERE env = $1`, env).Scan(&out.AutoLive)

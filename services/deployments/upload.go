@@ -47,12 +47,17 @@ func (s *Service) upload(ctx context.Context, req api.UploadRequest) (api.Upload
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	var buildLog []api.LogEntry
+	var last time.Time
 	logf := func(kind api.LogKind, level, format string, args ...any) {
-		e := api.LogEntry{Kind: kind, DeploymentID: d.ID, WorkflowID: d.WorkflowID, Level: level,
-			Message: fmt.Sprintf(format, args...), CreatedAt: s.now().UTC()}
-		if err := s.store.appendLog(wctx, req.Env, e); err != nil {
-			s.log.Error("could not write deployment log", "deployment", d.ID, "err", err)
+		// Lines of one upload keep their order when read back by time.
+		at := s.now().UTC().Truncate(time.Microsecond)
+		if !at.After(last) {
+			at = last.Add(time.Microsecond)
 		}
+		last = at
+		e := api.LogEntry{Kind: kind, DeploymentID: d.ID, WorkflowID: d.WorkflowID, Level: level,
+			Message: fmt.Sprintf(format, args...), CreatedAt: at}
+		s.publishLog(req.Env, e)
 		if kind == api.LogBuild {
 			buildLog = append(buildLog, e)
 		}

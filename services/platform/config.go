@@ -35,7 +35,13 @@ type Config struct {
 	Limits            engine.Limits
 	FetchAllow        string // comma list of CIDRs or host:port the fetch guard lets through
 	FetchAllowHTTP    bool
-	ArtifactReplicas  int // replicas of the artifact bucket when it is created
+	ArtifactReplicas  int // replicas of the artifact bucket and the log stream when they are created
+
+	// MasterKey is the key-encryption key (GATEHOUSE_MASTER_KEY; never a
+	// flag, so it does not land in shell history or ps output).
+	MasterKey     string
+	MasterKeyFile string        // a file holding the master key
+	LogRetention  time.Duration // stored logs older than this are deleted
 }
 
 // DefaultConfig returns the defaults of every flag.
@@ -43,6 +49,7 @@ func DefaultConfig() Config {
 	return Config{
 		Targets: "all", Mode: ModeDevelopment, NATSPort: 4222, DataDir: ".gatehouse",
 		HTTPAddr: "127.0.0.1:8080", Limits: engine.DefaultLimits(), ArtifactReplicas: 1,
+		LogRetention: 30 * 24 * time.Hour,
 	}
 }
 
@@ -69,7 +76,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	})
 	fs.IntVar(&c.Limits.MaxFetchCalls, "wasm-max-fetch-calls", c.Limits.MaxFetchCalls, "fetch calls allowed per run")
 	fs.StringVar(&c.FetchAllow, "fetch-allow", c.FetchAllow, "comma list of CIDRs or host:port that workflow fetch may reach despite the SSRF guard")
-	fs.IntVar(&c.ArtifactReplicas, "artifact-replicas", c.ArtifactReplicas, "replicas of the workflow artifact bucket when the deployments target creates it (3 on a NATS cluster)")
+	fs.IntVar(&c.ArtifactReplicas, "artifact-replicas", c.ArtifactReplicas, "replicas of the workflow artifact bucket and the log stream when they are created (3 on a NATS cluster)")
+	fs.StringVar(&c.MasterKeyFile, "master-key-file", c.MasterKeyFile, "file holding the master key that wraps the data keys (or set GATEHOUSE_MASTER_KEY; development generates one under -data-dir)")
+	fs.DurationVar(&c.LogRetention, "log-retention", c.LogRetention, "how long the logs service keeps runtime, build and sync logs")
 	fs.BoolVar(&c.FetchAllowHTTP, "fetch-allow-http", c.FetchAllowHTTP, "let workflow fetch use plain http (development only)")
 }
 
@@ -99,6 +108,12 @@ func (c Config) Validate() error {
 	}
 	if c.Mode == ModeProduction && c.DatabaseURL == "" && c.needsDatabase() {
 		errs = append(errs, errors.New("-database-url is required with -env=production (the development PostgreSQL is for development only)"))
+	}
+	if c.Mode == ModeProduction && c.MasterKey == "" && c.MasterKeyFile == "" && c.runs("keys") {
+		errs = append(errs, errors.New("a master key is required with -env=production: set GATEHOUSE_MASTER_KEY or -master-key-file"))
+	}
+	if c.LogRetention < time.Hour {
+		errs = append(errs, fmt.Errorf("-log-retention must be at least 1h (got %s)", c.LogRetention))
 	}
 	if c.Mode == ModeProduction && c.FetchAllowHTTP {
 		errs = append(errs, errors.New("-fetch-allow-http is not allowed with -env=production"))
@@ -130,13 +145,17 @@ const shutdownTimeout = 20 * time.Second
 
 // needsDatabase reports whether a selected target uses PostgreSQL (workers
 // do not, so they need no database credentials).
-func (c Config) needsDatabase() bool {
+func (c Config) needsDatabase() bool { return c.runs("database") }
+
+// runs reports whether module name is started for the selected targets
+// (true when the selection is invalid: Validate reports that separately).
+func (c Config) runs(name string) bool {
 	order, err := Targets().Resolve(c.Targets)
 	if err != nil {
 		return true
 	}
 	for _, n := range order {
-		if n == "database" {
+		if n == name {
 			return true
 		}
 	}

@@ -26,6 +26,8 @@ import (
 	"github.com/gatehouse-id/gatehouse/pkg/natsrpc"
 	"github.com/gatehouse-id/gatehouse/pkg/pgstore"
 	"github.com/gatehouse-id/gatehouse/services/deployments"
+	"github.com/gatehouse-id/gatehouse/services/keys"
+	"github.com/gatehouse-id/gatehouse/services/logs"
 	"github.com/gatehouse-id/gatehouse/services/worker"
 	"github.com/gatehouse-id/gatehouse/services/worker/egress"
 	"github.com/gatehouse-id/gatehouse/services/worker/engine"
@@ -137,6 +139,10 @@ func (p *Platform) manager() *modules.Manager {
 	m := modules.New(p.log)
 	m.Register(modules.Module{Name: "nats", Internal: true, Start: p.startNATS})
 	m.Register(modules.Module{Name: "database", Internal: true, Start: p.startDatabase})
+	m.Register(modules.Module{Name: "keys", Deps: []string{"nats", "database"},
+		Help: "environment variables, secrets and workflow encryption keys (envelope encryption)", Start: p.startKeys})
+	m.Register(modules.Module{Name: "logs", Deps: []string{"nats", "database"},
+		Help: "stores runtime, build and sync logs from the log stream; queries and retention", Start: p.startLogs})
 	m.Register(modules.Module{Name: "deployments", Deps: []string{"nats", "database"},
 		Help: "validates and stores workflow deployments; decides what is live", Start: p.startDeployments})
 	m.Register(modules.Module{Name: "worker", Deps: []string{"nats"},
@@ -232,7 +238,7 @@ func (p *Platform) startDeployments(ctx context.Context) (func(context.Context) 
 		return nil, err
 	}
 	svc, err := deployments.Start(ctx, p.nc, p.pool, deployments.Config{
-		Logger: p.log, Metrics: p.rpcm, Validator: engineValidator{eng}, ArtifactReplicas: p.cfg.ArtifactReplicas,
+		Logger: p.log, Metrics: p.rpcm, Registerer: p.registry, Validator: engineValidator{eng}, ArtifactReplicas: p.cfg.ArtifactReplicas,
 	})
 	if err != nil {
 		_ = eng.Close(ctx)
@@ -248,8 +254,40 @@ func (p *Platform) startWorker(ctx context.Context) (func(context.Context) error
 			CacheDir: p.cfg.path("cache", "wazero"), Limits: p.cfg.Limits,
 			Egress: egress.Config{Allow: splitList(p.cfg.FetchAllow), AllowHTTP: p.cfg.FetchAllowHTTP},
 		},
-		Logger: p.log, Metrics: p.rpcm, Registerer: p.registry,
+		LogReplicas: p.cfg.ArtifactReplicas, Logger: p.log, Metrics: p.rpcm, Registerer: p.registry,
 	})
+	if err != nil {
+		return nil, err
+	}
+	return svc.Stop, nil
+}
+
+func (p *Platform) startKeys(ctx context.Context) (func(context.Context) error, error) {
+	if err := p.migrate(ctx, keys.Schema); err != nil {
+		return nil, err
+	}
+	key, generated, err := keys.LoadMasterKey(keys.MasterKeySource{Value: p.cfg.MasterKey, File: p.cfg.MasterKeyFile,
+		DevFile: p.cfg.path("master.key"), Production: p.cfg.Mode == ModeProduction})
+	if err != nil {
+		return nil, err
+	}
+	if generated != "" {
+		p.log.Warn("generated a development master key: it wraps every data key, so keep it with the database (production requires GATEHOUSE_MASTER_KEY or -master-key-file)",
+			"file", generated)
+	}
+	svc, err := keys.Start(ctx, p.nc, p.pool, keys.Config{Logger: p.log, Metrics: p.rpcm, Registerer: p.registry, MasterKey: key})
+	if err != nil {
+		return nil, err
+	}
+	return svc.Stop, nil
+}
+
+func (p *Platform) startLogs(ctx context.Context) (func(context.Context) error, error) {
+	if err := p.migrate(ctx, logs.Schema); err != nil {
+		return nil, err
+	}
+	svc, err := logs.Start(ctx, p.nc, p.pool, logs.Config{Logger: p.log, Metrics: p.rpcm, Registerer: p.registry,
+		Replicas: p.cfg.ArtifactReplicas, Retention: p.cfg.LogRetention})
 	if err != nil {
 		return nil, err
 	}

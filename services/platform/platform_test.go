@@ -17,6 +17,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/pkg/natsrpc"
 	"github.com/gatehouse-id/gatehouse/pkg/pgtest"
 	dapi "github.com/gatehouse-id/gatehouse/services/deployments/api"
+	lapi "github.com/gatehouse-id/gatehouse/services/logs/api"
 	"github.com/gatehouse-id/gatehouse/services/wasmbuild"
 	wapi "github.com/gatehouse-id/gatehouse/services/worker/api"
 	"github.com/gatehouse-id/gatehouse/wasm-sdk/go/abi"
@@ -32,6 +33,12 @@ var tokensEvent = json.RawMessage(`{"request":{"ip":"203.0.113.9","auth":{"audie
 
 func startPlatform(t *testing.T, tweaks ...func(*Config)) *Platform {
 	t.Helper()
+	return startPlatformLogging(t, io.Discard, tweaks...)
+}
+
+// startPlatformLogging is startPlatform with the platform's log written to w.
+func startPlatformLogging(t *testing.T, w io.Writer, tweaks ...func(*Config)) *Platform {
+	t.Helper()
 	cfg := DefaultConfig()
 	cfg.DatabaseURL = pgtest.NewDatabase(t)
 	cfg.NATSPort = -1
@@ -40,7 +47,7 @@ func startPlatform(t *testing.T, tweaks ...func(*Config)) *Platform {
 	for _, tweak := range tweaks {
 		tweak(&cfg)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	p, err := Start(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatal(err)
@@ -95,11 +102,17 @@ func call[Req, Resp any](t *testing.T, p *Platform, subject string, req Req) (Re
 // event that drops caches is asynchronous.
 func eventually(t *testing.T, c *wapi.Client, preview string, what string, check func(d wapi.Decision) bool) wapi.Decision {
 	t.Helper()
+	return eventuallyFire(t, c, abi.TriggerTokensGeneration, tokensEvent, preview, what, check)
+}
+
+// eventuallyFire is eventually for any trigger and event.
+func eventuallyFire(t *testing.T, c *wapi.Client, trigger abi.Trigger, event json.RawMessage, preview string, what string, check func(d wapi.Decision) bool) wapi.Decision {
+	t.Helper()
 	var d wapi.Decision
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
 		var err error
-		d, err = c.Fire(context.Background(), env, abi.TriggerTokensGeneration, tokensEvent, preview)
+		d, err = c.Fire(context.Background(), env, trigger, event, preview)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,10 +198,15 @@ func TestWorkflowLifecycleEndToEnd(t *testing.T) {
 	if natsrpc.CodeOf(err) != natsrpc.CodeNotFound {
 		t.Fatalf("deleted deployment still there: %v", err)
 	}
-	logs, err := call[dapi.LogsRequest, dapi.LogsResponse](t, p, dapi.SubjectLogs, dapi.LogsRequest{Env: env, Kind: dapi.LogSync})
-	if err != nil || !entriesHave(logs.Entries, "deactivated") || !entriesHave(logs.Entries, "received module") {
-		t.Fatalf("sync log: %+v %v", logs.Entries, err)
-	}
+	waitLogs(t, p, lapi.QueryRequest{Env: env, Kind: lapi.KindSync, Limit: lapi.MaxQueryLimit}, "deactivated and received module", func(rs []lapi.Record) bool {
+		return recordsHave(rs, "deactivated") && recordsHave(rs, "received module")
+	})
+	waitLogs(t, p, lapi.QueryRequest{Env: env, Kind: lapi.KindBuild, DeploymentID: v2.Deployment.ID}, "v2's build log", func(rs []lapi.Record) bool {
+		return recordsHave(rs, "compiled and initialised")
+	})
+	waitLogs(t, p, lapi.QueryRequest{Env: env, Kind: lapi.KindRuntime, Outcome: lapi.OutcomeDenied}, "a denied runtime log", func(rs []lapi.Record) bool {
+		return len(rs) > 0 && rs[0].Trigger == string(abi.TriggerTokensGeneration) && rs[0].Summary != nil && rs[0].Summary.Denied != ""
+	})
 
 	// The worker's metrics are on /metrics.
 	body := get(t, "http://"+p.HTTPAddr()+"/metrics")
@@ -282,6 +300,32 @@ func mustJSON(v any) []byte {
 }
 
 func logHas(entries []dapi.LogEntry, s string) bool { return entriesHave(entries, s) }
+
+// waitLogs queries the logs service until check accepts the records: the
+// logs arrive through the stream, a moment after the event.
+func waitLogs(t *testing.T, p *Platform, q lapi.QueryRequest, what string, check func([]lapi.Record) bool) []lapi.Record {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := call[lapi.QueryRequest, lapi.QueryResponse](t, p, lapi.SubjectQuery, q)
+		if err == nil && check(resp.Records) {
+			return resp.Records
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("logs never showed %s: %+v %v", what, resp.Records, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func recordsHave(rs []lapi.Record, s string) bool {
+	for _, r := range rs {
+		if strings.Contains(r.Message, s) {
+			return true
+		}
+	}
+	return false
+}
 
 func entriesHave(entries []dapi.LogEntry, s string) bool {
 	for _, e := range entries {
@@ -395,6 +439,9 @@ func TestFullWorkerShedsWithAClearErrorAndKeepsServing(t *testing.T) {
 	if !strings.Contains(get(t, "http://"+p.HTTPAddr()+"/metrics"), `gatehouse_rpc_shed_total{endpoint="trigger",service="gatehouse-worker"}`) {
 		t.Fatal("shed requests are not counted in /metrics")
 	}
+	waitLogs(t, p, lapi.QueryRequest{Env: env, Kind: lapi.KindRuntime, Outcome: lapi.OutcomeShed}, "the shed requests", func(rs []lapi.Record) bool {
+		return len(rs) == shed && rs[0].Error != nil && strings.Contains(rs[0].Error.Message, "at capacity")
+	})
 	if d := eventually(t, client, "", "serving after overload", func(d wapi.Decision) bool { return d.Ran }); d.Error != nil {
 		t.Fatalf("after overload: %+v", d)
 	}

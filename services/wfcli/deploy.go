@@ -26,7 +26,7 @@ func runDeploy(c *cli, args []string) error {
 	if len(pos) == 1 {
 		target = pos[0]
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout+uploadTimeout)
+	ctx, cancel := context.WithTimeout(c.ctx, buildTimeout+uploadTimeout)
 	defer cancel()
 	wasm, label, err := loadModule(ctx, target, c.stderr)
 	if err != nil {
@@ -60,7 +60,7 @@ func runDeploy(c *cli, args []string) error {
 	}
 	if len(resp.BuildLog) > 0 {
 		fmt.Fprintln(c.stdout, "build log:")
-		printLogs(c.stdout, resp.BuildLog, false)
+		printBuildLog(c.stdout, resp.BuildLog)
 	}
 	dep := resp.Deployment
 	fmt.Fprintf(c.stdout, "\ndeployment: %s\nstatus:     %s\n", dep.ID, dep.Status)
@@ -80,16 +80,10 @@ func runDeploy(c *cli, args []string) error {
 	return nil
 }
 
-// printLogs writes log entries one a line; withIDs adds the kind and the
-// deployment.
-func printLogs(w io.Writer, entries []dapi.LogEntry, withIDs bool) {
+// printBuildLog writes the build log of an upload, one entry a line.
+func printBuildLog(w io.Writer, entries []dapi.LogEntry) {
 	for _, e := range entries {
-		ts := e.CreatedAt.Local().Format(time.DateTime)
-		if withIDs {
-			fmt.Fprintf(w, "  %s  %-5s  %-5s  %-36s  %s\n", ts, e.Kind, e.Level, orDefault(e.DeploymentID, "-"), e.Message)
-			continue
-		}
-		fmt.Fprintf(w, "  %s  %-5s  %s\n", ts, e.Level, e.Message)
+		fmt.Fprintf(w, "  %s  %-5s  %s\n", e.CreatedAt.Local().Format(time.DateTime), e.Level, sanitize(e.Message, "  "))
 	}
 }
 

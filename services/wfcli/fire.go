@@ -39,7 +39,7 @@ func runFire(c *cli, args []string) error {
 	if et := eventTrigger(event); et != "" && et != t {
 		fmt.Fprintf(c.stderr, "warning: the event is a %s event but you fire %s\n", et, t)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), fireTimeout)
+	ctx, cancel := context.WithTimeout(c.ctx, fireTimeout)
 	defer cancel()
 	nc, err := r.connect(ctx)
 	if err != nil {

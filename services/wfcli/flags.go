@@ -8,9 +8,9 @@ import (
 	"strings"
 )
 
-// flagSet is a flag.FlagSet for one command that also accepts positional
-// arguments between flags ("init ./dir --trigger x" and
-// "init --trigger x ./dir" both work).
+// flagSet is a flag.FlagSet for one command ("deploy", or "env set" in a
+// group) that also accepts positional arguments between flags
+// ("init ./dir --trigger x" and "init --trigger x ./dir" both work).
 type flagSet struct {
 	*flag.FlagSet
 	name string
@@ -21,10 +21,8 @@ func (c *cli) flags(name string) *flagSet {
 	fs := flag.NewFlagSet("gatehouse wf "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	f := &flagSet{FlagSet: fs, name: name}
-	for _, cmd := range commands() {
-		if cmd.name == name {
-			f.args = cmd.args
-		}
+	if cmd, ok := findCommand(name); ok {
+		f.args = cmd.args
 	}
 	fs.Usage = func() {}
 	return f

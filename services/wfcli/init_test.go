@@ -145,9 +145,10 @@ func TestNamesFromDirectory(t *testing.T) {
 
 func TestHelpAndUnknownCommand(t *testing.T) {
 	out, _ := mustWF(t, 0, "help")
-	for _, cmd := range []string{"init", "build", "test", "deploy", "list", "live", "deactivate", "delete", "logs", "fire"} {
+	for _, cmd := range []string{"init", "build", "test", "deploy", "list", "live", "deactivate", "delete", "env", "keys", "logs", "fire"} {
 		wantContains(t, "help", out, "\n  "+cmd+" ")
 	}
+	wantContains(t, "help", out, "gatehouse wf env set KEY [VALUE] [--secret]", "gatehouse wf keys create WORKFLOW_ID", "gatehouse wf logs [--kind runtime|build|sync] [--follow]")
 	_, errOut := mustWF(t, 2, "frobnicate")
 	wantContains(t, "stderr", errOut, `unknown command "frobnicate"`, "Commands:")
 	out, _ = mustWF(t, 0, "deploy", "-h")

@@ -21,7 +21,7 @@ func runList(c *cli, args []string) error {
 	if _, err := f.parse(c, args, 0); err != nil {
 		return err
 	}
-	return r.with(func(ctx context.Context, nc *nats.Conn, env string) error {
+	return r.with(c.ctx, func(ctx context.Context, nc *nats.Conn, env string) error {
 		wfs, err := call[dapi.WorkflowsRequest, dapi.WorkflowsResponse](ctx, nc, requestTimeout, dapi.SubjectWorkflows, dapi.WorkflowsRequest{Env: env})
 		if err != nil {
 			return fmt.Errorf("list workflows of %s: %w", env, err)
@@ -104,7 +104,7 @@ func runDeleteWorkflow(c *cli, args []string) error {
 	if len(pos) == 0 || pos[0] == "" {
 		return usagef("the workflow id is required (see gatehouse wf list)")
 	}
-	return r.with(func(ctx context.Context, nc *nats.Conn, env string) error {
+	return r.with(c.ctx, func(ctx context.Context, nc *nats.Conn, env string) error {
 		id := pos[0]
 		if _, err := call[dapi.DeleteWorkflowRequest, dapi.Empty](ctx, nc, requestTimeout, dapi.SubjectDeleteWorkflow,
 			dapi.DeleteWorkflowRequest{Env: env, WorkflowID: id}); err != nil {
@@ -124,7 +124,7 @@ func onDeployment(c *cli, name string, args []string, fn func(ctx context.Contex
 	if err != nil {
 		return err
 	}
-	return r.with(func(ctx context.Context, nc *nats.Conn, env string) error {
+	return r.with(c.ctx, func(ctx context.Context, nc *nats.Conn, env string) error {
 		return fn(ctx, nc, env, id)
 	})
 }
@@ -138,36 +138,4 @@ func deploymentArg(c *cli, f *flagSet, args []string) (string, error) {
 		return "", usagef("the deployment id is required (see gatehouse wf list)")
 	}
 	return pos[0], nil
-}
-
-func runLogs(c *cli, args []string) error {
-	f := c.flags("logs")
-	r := addRemoteFlags(f)
-	dep := f.String("deployment", "", "only the logs of this deployment")
-	kind := f.String("kind", "", "build or sync (default: both)")
-	limit := f.Int("limit", 100, "most entries to show")
-	if _, err := f.parse(c, args, 0); err != nil {
-		return err
-	}
-	switch dapi.LogKind(*kind) {
-	case "", dapi.LogBuild, dapi.LogSync:
-	default:
-		return usagef("--kind must be build or sync, not %q", *kind)
-	}
-	if *limit <= 0 {
-		return usagef("--limit must be positive")
-	}
-	return r.with(func(ctx context.Context, nc *nats.Conn, env string) error {
-		resp, err := call[dapi.LogsRequest, dapi.LogsResponse](ctx, nc, requestTimeout, dapi.SubjectLogs,
-			dapi.LogsRequest{Env: env, Kind: dapi.LogKind(*kind), DeploymentID: *dep, Limit: *limit})
-		if err != nil {
-			return fmt.Errorf("logs of %s: %w", env, err)
-		}
-		if len(resp.Entries) == 0 {
-			fmt.Fprintln(c.stdout, "no log entries")
-			return nil
-		}
-		printLogs(c.stdout, resp.Entries, true)
-		return nil
-	})
 }

@@ -72,9 +72,13 @@ func call[Req, Resp any](ctx context.Context, nc *nats.Conn, timeout time.Durati
 	if err != nil {
 		switch natsrpc.CodeOf(err) {
 		case natsrpc.CodeUnavailable:
-			return resp, fmt.Errorf("no Gatehouse service answers on %s at %s: is the deployments service running (gatehouse serve)? (%w)", subject, nc.ConnectedUrlRedacted(), err)
+			return resp, fmt.Errorf("no Gatehouse service answers on %s at %s: is gatehouse serve running, with the service that owns it? (%w)", subject, nc.ConnectedUrlRedacted(), err)
 		case natsrpc.CodeDeadlineExceeded:
-			return resp, fmt.Errorf("no answer from Gatehouse on %s within %s: %w", subject, timeout, err)
+			if ctx.Err() != nil {
+				return resp, fmt.Errorf("no answer from Gatehouse on %s within %s: %w", subject, timeout, err)
+			}
+			// The service ran out of time before our deadline.
+			return resp, fmt.Errorf("Gatehouse gave up on %s before answering: %w", subject, err)
 		}
 		return resp, err
 	}
@@ -83,11 +87,10 @@ func call[Req, Resp any](ctx context.Context, nc *nats.Conn, timeout time.Durati
 
 // with checks the flags, connects, runs fn with the connection and the
 // environment, and closes the connection.
-func (r remoteFlags) with(fn func(ctx context.Context, nc *nats.Conn, env string) error) error {
+func (r remoteFlags) with(ctx context.Context, fn func(ctx context.Context, nc *nats.Conn, env string) error) error {
 	if err := r.validate(); err != nil {
 		return err
 	}
-	ctx := context.Background()
 	nc, err := r.connect(ctx)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 type metrics struct {
 	executions *prometheus.CounterVec
 	duration   *prometheus.HistogramVec
+	redactions prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -27,8 +28,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help:    "Time a worker spent on a trigger request, from decode to decision.",
 			Buckets: []float64{.00002, .00005, .0001, .00025, .0005, .001, .0025, .005, .01, .05, .25, 1, 5},
 		}, []string{"trigger"}),
+		redactions: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "gatehouse_worker_redactions_total",
+			Help: "Secret values and passwords replaced by [redacted] in decisions and runtime logs.",
+		}),
 	}
-	reg.MustRegister(m.executions, m.duration)
+	reg.MustRegister(m.executions, m.duration, m.redactions)
 	return m
 }
 
@@ -38,4 +43,11 @@ func (m *metrics) executed(t abi.Trigger, outcome string, d time.Duration) {
 	}
 	m.executions.WithLabelValues(string(t), outcome).Inc()
 	m.duration.WithLabelValues(string(t)).Observe(d.Seconds())
+}
+
+func (m *metrics) redacted(n int) {
+	if m == nil {
+		return
+	}
+	m.redactions.Add(float64(n))
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/pkg/ids"
 	"github.com/gatehouse-id/gatehouse/pkg/natsrpc"
 	dapi "github.com/gatehouse-id/gatehouse/services/deployments/api"
+	lapi "github.com/gatehouse-id/gatehouse/services/logs/api"
 	"github.com/gatehouse-id/gatehouse/services/worker/api"
 	"github.com/gatehouse-id/gatehouse/services/worker/engine"
 	"github.com/gatehouse-id/gatehouse/wasm-sdk/go/abi"
@@ -32,10 +33,13 @@ type Config struct {
 	// more than the NATS server's max payload less 4 KiB for headers).
 	MaxDecisionBytes int
 	// Engine configures the wasm runtime and its limits.
-	Engine     engine.Config
-	Logger     *slog.Logger
-	Metrics    *natsrpc.Metrics
-	Registerer prometheus.Registerer
+	Engine engine.Config
+	// LogReplicas is the replica count of the log stream if this worker is
+	// the first to publish and has to create it.
+	LogReplicas int
+	Logger      *slog.Logger
+	Metrics     *natsrpc.Metrics
+	Registerer  prometheus.Registerer
 }
 
 // Validate reports every problem with the configuration at once.
@@ -62,6 +66,8 @@ type Service struct {
 	eng      *engine.Engine
 	res      *resolver
 	sub      *nats.Subscription
+	keys     *keySource
+	logs     *lapi.Publisher
 	cancel   context.CancelFunc
 	log      *slog.Logger
 	metrics  *metrics
@@ -99,12 +105,30 @@ func Start(ctx context.Context, nc *nats.Conn, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("worker: jetstream: %w", err)
 	}
+	keys, err := newKeySource(nc)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Engine.Env == nil {
+		cfg.Engine.Env = keys
+	}
+	if cfg.Engine.SecureFetch == nil {
+		cfg.Engine.SecureFetch = keys
+	}
 	eng, err := engine.New(ctx, cfg.Engine)
 	if err != nil {
+		_ = keys.close()
 		return nil, fmt.Errorf("worker: start engine: %w", err)
 	}
+	logs, err := lapi.NewPublisher(nc, lapi.PublisherConfig{Source: "worker", Replicas: cfg.LogReplicas,
+		Logger: cfg.Logger, Registerer: cfg.Registerer})
+	if err != nil {
+		_ = keys.close()
+		_ = eng.Close(ctx)
+		return nil, fmt.Errorf("worker: %w", err)
+	}
 	bg, cancel := context.WithCancel(context.Background())
-	s := &Service{eng: eng, res: newResolver(bg, nc, eng, js), cancel: cancel,
+	s := &Service{eng: eng, res: newResolver(bg, nc, eng, js), cancel: cancel, keys: keys, logs: logs,
 		log: cfg.Logger.With("service", "worker"), metrics: newMetrics(cfg.Registerer), maxReply: cfg.MaxDecisionBytes}
 
 	go s.res.janitor(bg)
@@ -112,6 +136,8 @@ func Start(ctx context.Context, nc *nats.Conn, cfg Config) (*Service, error) {
 	if err != nil {
 		cancel()
 		_ = eng.Close(ctx)
+		_ = keys.close()
+		_ = logs.Close(ctx)
 		return nil, fmt.Errorf("worker: subscribe %s: %w", dapi.EventChanged, err)
 	}
 	s.rpc, err = natsrpc.NewService(nc, natsrpc.ServiceConfig{
@@ -121,7 +147,7 @@ func Start(ctx context.Context, nc *nats.Conn, cfg Config) (*Service, error) {
 	if err == nil {
 		err = natsrpc.HandleRaw(s.rpc, natsrpc.EndpointConfig{
 			Name: "trigger", Subject: api.SubjectAll, QueueGroup: api.QueueGroup,
-			Workers: cfg.Concurrency, Queue: cfg.Queue, Timeout: 30 * time.Second,
+			Workers: cfg.Concurrency, Queue: cfg.Queue, Timeout: 30 * time.Second, OnRefused: s.refused,
 		}, s.trigger)
 	}
 	if err != nil {
@@ -140,6 +166,7 @@ func (s *Service) Stop(ctx context.Context) error {
 	if s.sub != nil {
 		errs = append(errs, s.sub.Unsubscribe())
 	}
+	errs = append(errs, s.keys.close(), s.logs.Close(ctx))
 	s.cancel()
 	if err := s.res.stop(ctx); err != nil {
 		// Closing the engine under a running compile is unsafe; leave it to
@@ -164,16 +191,38 @@ func (s *Service) trigger(ctx context.Context, data []byte) ([]byte, error) {
 	}
 	d := s.run(ctx, env, t, req)
 	d.Redact(passwords(t, req.Event)...)
+	if d.Redactions > 0 {
+		s.metrics.redacted(d.Redactions)
+	}
 	if d.FailurePolicy == "" {
 		d.FailurePolicy = abi.FailureStop
 	}
 	out, err := json.Marshal(d)
 	if err == nil && len(out) > s.maxReply {
-		d = tooLarge(d, len(out), s.maxReply)
-		out, err = json.Marshal(d)
+		small := tooLarge(d, len(out), s.maxReply)
+		out, err = json.Marshal(small)
+		d.Error = small.Error // the log records what the flow saw, with the console
 	}
-	s.metrics.executed(t, outcome(&d), time.Since(start))
+	o := outcome(&d)
+	s.metrics.executed(t, o, time.Since(start))
+	if o != outcomeNotLive {
+		s.logs.Publish(runtimeRecord(env, t, start, &d, lapi.Outcome(o)))
+	}
 	return out, err
+}
+
+// refused logs a trigger the endpoint refused before it reached the handler.
+func (s *Service) refused(subject string, code natsrpc.Code) {
+	env, t, ok := api.ParseSubject(subject)
+	if !ok {
+		return
+	}
+	o, msg := lapi.OutcomeShed, "the worker was at capacity and shed the request"
+	if code == natsrpc.CodeDeadlineExceeded {
+		o, msg = lapi.OutcomeTimeout, "the caller's deadline passed while the request waited for a worker"
+	}
+	s.metrics.executed(t, string(o), 0)
+	s.logs.Publish(refusedRecord(env, t, o, msg))
 }
 
 // tooLarge replaces a decision that would not fit in a reply with an error
@@ -213,11 +262,15 @@ func (s *Service) run(ctx context.Context, env string, t abi.Trigger, req api.Tr
 	return s.eng.Execute(ctx, m, engine.Run{Env: env, Event: req.Event, ExecutionID: ids.New("exe"), DeploymentID: dep.ID})
 }
 
-// outcome names a decision for metrics and logs: ok, denied, error, timeout.
+// outcomeNotLive: no workflow is live for the trigger; nothing ran.
+const outcomeNotLive = "not_live"
+
+// outcome names a decision for metrics and logs: ok, denied, error, timeout
+// (the runtime log outcomes), or not_live.
 func outcome(d *api.Decision) string {
 	switch {
 	case !d.Ran && d.Error == nil:
-		return "not_live"
+		return outcomeNotLive
 	case d.Error != nil && d.Error.Code == api.ErrCodeTimeout:
 		return "timeout"
 	case d.Error != nil:

@@ -10,6 +10,7 @@ const usage = `gatehouse — identity front door with programmable auth workflow
 Usage:
   gatehouse serve [flags]        run the platform (-target=all by default; -list-targets)
   gatehouse wf <command> [flags] write, test and deploy workflows (gatehouse wf help)
+  gatehouse keys rotate-master   re-wrap the data keys with a new master key
   gatehouse version
 
 Every flag can also be set with a GATEHOUSE_* environment variable
@@ -33,6 +34,8 @@ func run(args []string) int {
 		return serve(args[1:])
 	case "wf":
 		return wf(args[1:])
+	case "keys":
+		return keysCmd(args[1:], os.Stdout, os.Stderr)
 	case "version":
 		fmt.Println("gatehouse", version)
 		return 0

@@ -27,6 +27,9 @@ func serve(args []string) int {
 		fmt.Fprintf(os.Stderr, "gatehouse serve: %v\n", err)
 		return 2
 	}
+	// The master key comes from the environment only: a flag would put it in
+	// shell history and in the process list.
+	cfg.MasterKey = os.Getenv("GATEHOUSE_MASTER_KEY")
 	if *listTargets {
 		fmt.Println("all\tevery target below, in one process (embeds NATS when -nats-url is empty)")
 		for _, t := range platform.Targets().Targets() {

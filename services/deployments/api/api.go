@@ -18,7 +18,6 @@ const (
 	SubjectDelete         = "gatehouse.deployments.delete"
 	SubjectDeleteWorkflow = "gatehouse.deployments.delete_workflow"
 	SubjectWorkflows      = "gatehouse.deployments.workflows"
-	SubjectLogs           = "gatehouse.deployments.logs" // build and sync logs
 	SubjectPreviewCheck   = "gatehouse.deployments.preview_check"
 	SubjectGetSettings    = "gatehouse.deployments.settings.get"
 	SubjectSetSettings    = "gatehouse.deployments.settings.set"
@@ -174,19 +173,6 @@ type LogEntry struct {
 	Level        string    `json:"level"` // info | warn | error
 	Message      string    `json:"message"`
 	CreatedAt    time.Time `json:"createdAt"`
-}
-
-// LogsRequest filters build and sync logs.
-type LogsRequest struct {
-	Env          string  `json:"env"`
-	Kind         LogKind `json:"kind,omitempty"`
-	DeploymentID string  `json:"deploymentId,omitempty"`
-	Limit        int     `json:"limit,omitempty"`
-}
-
-// LogsResponse lists log entries, oldest first.
-type LogsResponse struct {
-	Entries []LogEntry `json:"entries"`
 }
 
 // PreviewCheckRequest checks a deployment's preview password.

@@ -74,6 +74,9 @@ type Decision struct {
 	FailurePolicy string            `json:"failurePolicy"` // "stop" | "continue"
 	DurationMs    float64           `json:"durationMs"`
 	Console       []ConsoleLine     `json:"console,omitempty"`
+	// Redactions counts the secrets and passwords Redact replaced; it stays
+	// in the worker (metrics) and is not sent.
+	Redactions int `json:"-"`
 }
 
 // Denial is set when the workflow called denyAccess.

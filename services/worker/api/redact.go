@@ -6,8 +6,9 @@ import "strings"
 const Redacted = "[redacted]"
 
 // Redact replaces every occurrence of each secret in the decision's text
-// (console lines, error message, denial reasons, form errors) with Redacted.
-// Empty secrets are ignored.
+// (console lines, error message, denial reasons, form errors) with Redacted,
+// and adds the number of replacements to d.Redactions. Empty secrets are
+// ignored.
 func (d *Decision) Redact(secrets ...string) {
 	live := secrets[:0:0]
 	for _, s := range secrets {
@@ -20,7 +21,8 @@ func (d *Decision) Redact(secrets ...string) {
 	}
 	r := func(s string) string {
 		for _, sec := range live {
-			if strings.Contains(s, sec) {
+			if n := strings.Count(s, sec); n > 0 {
+				d.Redactions += n
 				s = strings.ReplaceAll(s, sec, Redacted)
 			}
 		}
