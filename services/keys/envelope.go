@@ -101,7 +101,13 @@ func (d *dataKeys) get(ctx context.Context, env string, create bool) ([]byte, er
 		if err != nil {
 			return nil, fmt.Errorf("wrap data key for environment %s: %w", env, err)
 		}
-		if _, err := d.pool.Exec(ctx, `INSERT INTO keys.data_keys (env, kek_id, wrapped) VALUES ($1, $2, $3)
+		// Never next to data keys wrapped by another master key: a service
+		// still running with the old key after a rotation (or a replica
+		// started with the wrong one) must not create keys nobody can open
+		// with the current master key. Rotation locks the table, so this
+		// check sees its result.
+		if _, err := d.pool.Exec(ctx, `INSERT INTO keys.data_keys (env, kek_id, wrapped)
+			SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM keys.data_keys WHERE kek_id <> $2)
 			ON CONFLICT (env) DO NOTHING`, env, d.kekID, wrapped); err != nil {
 			return nil, fmt.Errorf("store data key for environment %s: %w", env, err)
 		}
@@ -110,6 +116,10 @@ func (d *dataKeys) get(ctx context.Context, env string, create bool) ([]byte, er
 	var wrapped []byte
 	err := d.pool.QueryRow(ctx, `SELECT kek_id, wrapped FROM keys.data_keys WHERE env = $1`, env).Scan(&storedID, &wrapped)
 	if errors.Is(err, pgx.ErrNoRows) {
+		if create {
+			return nil, natsrpc.Errorf(natsrpc.CodeInternal, "no data key created for environment %s: the stored data keys were wrapped by another master key than this service's (%s); restart it with the current master key",
+				env, d.kekID)
+		}
 		return nil, errNoDataKey
 	}
 	if err != nil {

@@ -13,10 +13,13 @@ import (
 // with newKEK, in one transaction; the values and workflow keys those data
 // keys encrypt are not touched. It returns how many data keys it re-wrapped.
 //
-// It refuses, changing nothing, if a data key was not wrapped by oldKEK or
-// does not unwrap with it. Running services keep working (they hold the
-// unwrapped data keys), but restart them with newKEK before they create
-// data keys for new environments.
+// It refuses, changing nothing, if a data key was wrapped by neither key or
+// does not unwrap with oldKEK. Keys already wrapped by newKEK are left as
+// they are, so an interrupted rotation can be run again. The table is locked
+// for the transaction, and services create data keys only when every stored
+// key has their master key: a service still running with oldKEK can read
+// what it cached but creates no key for a new environment until it is
+// restarted with newKEK.
 func RotateMaster(ctx context.Context, pool *pgxpool.Pool, oldKEK, newKEK []byte) (rewrapped int, err error) {
 	if len(oldKEK) != masterKeySize || len(newKEK) != masterKeySize {
 		return 0, fmt.Errorf("keys: rotate master key: master keys are %d bytes; got %d (old) and %d (new)",
@@ -27,7 +30,11 @@ func RotateMaster(ctx context.Context, pool *pgxpool.Pool, oldKEK, newKEK []byte
 		return 0, fmt.Errorf("keys: rotate master key: the new master key is the old one (%s)", oldID)
 	}
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT env, kek_id, wrapped FROM keys.data_keys ORDER BY env FOR UPDATE`)
+		// Blocks data key inserts (ROW EXCLUSIVE) until the commit.
+		if _, err := tx.Exec(ctx, `LOCK TABLE keys.data_keys IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return fmt.Errorf("lock data keys: %w", err)
+		}
+		rows, err := tx.Query(ctx, `SELECT env, kek_id, wrapped FROM keys.data_keys ORDER BY env`)
 		if err != nil {
 			return fmt.Errorf("read data keys: %w", err)
 		}
@@ -49,6 +56,9 @@ func RotateMaster(ctx context.Context, pool *pgxpool.Pool, oldKEK, newKEK []byte
 			return fmt.Errorf("read data keys: %w", err)
 		}
 		for _, w := range all {
+			if w.kekID == newID {
+				continue // re-wrapped by an earlier, interrupted run
+			}
 			if w.kekID != oldID {
 				return fmt.Errorf("the data key of environment %s was wrapped by master key %s, not by the old key given (%s): nothing was changed",
 					w.env, w.kekID, oldID)
@@ -65,8 +75,8 @@ func RotateMaster(ctx context.Context, pool *pgxpool.Pool, oldKEK, newKEK []byte
 				WHERE env = $1`, w.env, newID, again); err != nil {
 				return fmt.Errorf("store the data key of environment %s: %w", w.env, err)
 			}
+			rewrapped++
 		}
-		rewrapped = len(all)
 		return nil
 	})
 	if err != nil {

@@ -127,3 +127,35 @@ func TestRotateMasterWithoutDataKeys(t *testing.T) {
 		t.Fatalf("a plain variable made a data key: %d, %v", count, err)
 	}
 }
+
+// TestRotationWhileTheOldServiceRuns: a service still running with the
+// retired master key cannot create a data key for a new environment (nobody
+// could open it with the current key); it says to restart. Running the
+// rotation again is harmless.
+func TestRotationWhileTheOldServiceRuns(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.createEnv("PASSWORD", "secret-before", true)
+	newKEK := randomKey(t)
+	if n, err := keys.RotateMaster(ctx, h.pool, h.kek, newKEK); err != nil || n != 1 {
+		t.Fatalf("rotate: %d, %v", n, err)
+	}
+	_, err := call[api.CreateEnvRequest, api.EnvVar](t, h.nc, api.SubjectEnvCreate,
+		api.CreateEnvRequest{Env: "staging", Key: "PASSWORD", Value: "staging-secret", IsSecret: true})
+	if err == nil || !strings.Contains(err.Error(), "restart") {
+		t.Fatalf("creating a data key with the retired master key: %v", err)
+	}
+	if rows := snapshot(t, h)["data_keys"]; len(rows) != 1 || !strings.Contains(rows[0], kekID(newKEK)) {
+		t.Fatalf("data keys after the refused create: %v", rows)
+	}
+	if n, err := keys.RotateMaster(ctx, h.pool, h.kek, newKEK); err != nil || n != 0 {
+		t.Fatalf("rotating again: %d, %v (want 0 re-wrapped, no error)", n, err)
+	}
+	h.stop()
+	if _, err := h.start(newKEK); err != nil {
+		t.Fatal(err)
+	}
+	if v, _, err := h.resolve("PASSWORD"); err != nil || v != "secret-before" {
+		t.Fatalf("after restart with the new key: %q, %v", v, err)
+	}
+}

@@ -2,6 +2,7 @@ package keys
 
 import (
 	"regexp"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -48,6 +49,8 @@ func validateValue(key, value string) error {
 		return invalid("the value of variable %s is %d bytes; the limit is %d bytes", key, len(value), api.MaxValueBytes)
 	case !utf8.ValidString(value):
 		return invalid("the value of variable %s is not valid UTF-8", key)
+	case strings.ContainsRune(value, 0):
+		return invalid("the value of variable %s contains a NUL character, which text values cannot hold", key)
 	}
 	return nil
 }

@@ -53,6 +53,7 @@ func TestBadInput(t *testing.T) {
 		{"name too long", createEnv(api.CreateEnvRequest{Env: env, Key: long, Value: "v"}), natsrpc.CodeInvalidArgument, "129 characters long; the limit is 128"},
 		{"value too big", createEnv(api.CreateEnvRequest{Env: env, Key: "BIG", Value: big, IsSecret: true}), natsrpc.CodeInvalidArgument, "variable BIG is 16385 bytes; the limit is 16384 bytes"},
 		{"update value too big", updateEnv(api.UpdateEnvRequest{Env: env, Key: "EXISTING", Value: &big}), natsrpc.CodeInvalidArgument, "16385 bytes; the limit is 16384 bytes"},
+		{"value with NUL", createEnv(api.CreateEnvRequest{Env: env, Key: "NUL", Value: "a\x00b"}), natsrpc.CodeInvalidArgument, "variable NUL contains a NUL character"},
 		{"create existing", createEnv(api.CreateEnvRequest{Env: env, Key: "EXISTING", Value: "v"}), natsrpc.CodeConflict, "variable EXISTING already exists"},
 		{"update missing", updateEnv(api.UpdateEnvRequest{Env: env, Key: "NOPE", Value: ptr("v")}), natsrpc.CodeNotFound, "variable NOPE does not exist in environment production"},
 		{"update nothing", updateEnv(api.UpdateEnvRequest{Env: env, Key: "EXISTING"}), natsrpc.CodeInvalidArgument, "changes nothing"},

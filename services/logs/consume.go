@@ -78,10 +78,10 @@ func (s *Service) consumer() jetstream.Consumer {
 
 // consume fetches and stores batches until Stop. Fetching and decoding the
 // next batch overlaps with writing the current ones; at most one decoded
-// batch waits for a writer.
+// batch waits for a writer, in handOver, which keeps it in progress.
 func (s *Service) consume() {
 	defer s.flushAcks()
-	batches := make(chan []*entry, 1)
+	batches := make(chan []*entry) // unbuffered: a waiting batch stays in handOver's care
 	go s.fetchBatches(batches)
 	var wg sync.WaitGroup
 	for range writers {

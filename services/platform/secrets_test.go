@@ -72,7 +72,8 @@ func (w *syncWriter) String() string {
 func TestSecretsAndPasswordsNeverLeak(t *testing.T) {
 	var slogged syncWriter
 	p := startPlatformLogging(t, &slogged)
-	secret, password, plain := randomText("sk_live_"), randomText("pw-"), randomText("plain-")
+	// Characters that JSON and %q escape, so the escaped forms are tested too.
+	secret, password, plain := randomText("sk_live_")+`&<"\>`, randomText("pw-")+`<&'"\`, randomText("plain-")
 	for _, v := range []kapi.CreateEnvRequest{
 		{Env: env, Key: "API_KEY", Value: secret, IsSecret: true},
 		{Env: env, Key: "PLAIN_SETTING", Value: plain},
@@ -132,7 +133,8 @@ func TestSecretsAndPasswordsNeverLeak(t *testing.T) {
 		rs := waitLogs(t, p, lapi.QueryRequest{Env: env, Kind: lapi.KindRuntime, ExecutionID: id}, "execution "+id,
 			func(rs []lapi.Record) bool { return len(rs) == 1 })
 		raw, _ := json.Marshal(rs[0])
-		for _, want := range []string{"the api key is [redacted] and the password is [redacted]", "plain setting: " + plain, "fetch failed:", "key [redacted] rejects [redacted]"} {
+		for _, want := range []string{"the api key is [redacted] and the password is [redacted]", `as JSON: {\"key\":\"[redacted]\",\"password\":\"[redacted]\"}`,
+			"plain setting: " + plain, "fetch failed:", "key [redacted] rejects [redacted]"} {
 			if !strings.Contains(string(raw), want) {
 				t.Fatalf("runtime log lacks %q: %s", want, raw)
 			}
@@ -144,7 +146,9 @@ func TestSecretsAndPasswordsNeverLeak(t *testing.T) {
 
 	leaks := func(where, text string) {
 		t.Helper()
-		for name, v := range map[string]string{"secret": secret, "password": password} {
+		for name, v := range map[string]string{"secret": secret, "password": password,
+			// The random cores, so no escaped form slips through either.
+			"secret's core": secret[8:32], "password's core": password[3:27]} {
 			if strings.Contains(text, v) {
 				t.Errorf("the %s appears in %s: %.300s", name, where, text[max(0, strings.Index(text, v)-150):])
 			}

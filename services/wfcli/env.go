@@ -123,6 +123,8 @@ func checkVarValue(key, value string) error {
 		return usagef("the value of %s is %d bytes; the limit is %d bytes", key, len(value), kapi.MaxValueBytes)
 	case !utf8.ValidString(value):
 		return usagef("the value of %s is not valid UTF-8 text", key)
+	case strings.ContainsRune(value, 0):
+		return usagef("the value of %s contains a NUL character, which text values cannot hold", key)
 	}
 	return nil
 }

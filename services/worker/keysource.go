@@ -83,6 +83,10 @@ func (ks *keySource) changed(data []byte) {
 	}
 }
 
+// maxCached bounds each cache: a workflow probing many names it will never
+// find must not grow the worker's memory. Past it the cache starts over.
+const maxCached = 10_000
+
 // Lookup implements engine.EnvSource.
 func (ks *keySource) Lookup(ctx context.Context, env, name string) (abi.EnvValue, bool, error) {
 	k := key(env, name)
@@ -93,27 +97,26 @@ func (ks *keySource) Lookup(ctx context.Context, env, name string) (abi.EnvValue
 	if ok && ks.now().Before(e.expires) {
 		return e.v, e.found, nil
 	}
-	v, err, _ := ks.flight.Do("env\x00"+k, func() (any, error) {
+	e, err := loadShared(ctx, ks, "env", k, gen, func(ctx context.Context) (envEntry, error) {
 		resp, err := natsrpc.Call[kapi.ResolveEnvRequest, kapi.ResolveEnvResponse](ctx, ks.nc, kapi.SubjectEnvResolve,
 			kapi.ResolveEnvRequest{Env: env, Key: name, TransportKey: ks.transport.PublicKey().Bytes()})
 		if err != nil {
-			return nil, err
+			return envEntry{}, err
 		}
 		e := envEntry{found: resp.Found, expires: ks.now().Add(lookupTTL)}
 		if resp.Found {
 			plain, err := kapi.Open(ks.transport, resp.Sealed, kapi.AADEnv(env, name))
 			if err != nil {
-				return nil, fmt.Errorf("environment variable %q: %w", name, err)
+				return envEntry{}, fmt.Errorf("environment variable %q: %w", name, err)
 			}
 			e.v = abi.EnvValue{Value: string(plain), IsSecret: resp.IsSecret}
 		}
-		ks.store(gen, func() { ks.vars[k] = e })
+		ks.store(gen, func() { put(ks.vars, k, e) })
 		return e, nil
 	})
 	if err != nil {
 		return abi.EnvValue{}, false, err
 	}
-	e = v.(envEntry)
 	return e.v, e.found, nil
 }
 
@@ -125,34 +128,66 @@ func (ks *keySource) EncryptBody(ctx context.Context, env, workflowID string, bo
 	gen := ks.gen
 	ks.mu.Unlock()
 	if !ok || !ks.now().Before(e.expires) {
-		v, err, _ := ks.flight.Do("wfk\x00"+k, func() (any, error) {
+		var err error
+		e, err = loadShared(ctx, ks, "wfk", k, gen, func(ctx context.Context) (wfkEntry, error) {
 			resp, err := natsrpc.Call[kapi.ActiveKeyRequest, kapi.ActiveKeyResponse](ctx, ks.nc, kapi.SubjectWorkflowKeyActive,
 				kapi.ActiveKeyRequest{Env: env, WorkflowID: workflowID, TransportKey: ks.transport.PublicKey().Bytes()})
 			var re *natsrpc.Error
 			if errors.As(err, &re) && re.Code == natsrpc.CodeFailedPrecondition {
-				return nil, errors.New(re.Message) // "… has no active encryption key: create one …"
+				return wfkEntry{}, errors.New(re.Message) // "… has no active encryption key: create one …"
 			}
 			if err != nil {
-				return nil, err
+				return wfkEntry{}, err
 			}
 			raw, err := kapi.Open(ks.transport, resp.Sealed, kapi.AADWorkflowKey(env, workflowID, resp.KeyID))
 			if err != nil {
-				return nil, fmt.Errorf("encryption key of workflow %q: %w", workflowID, err)
+				return wfkEntry{}, fmt.Errorf("encryption key of workflow %q: %w", workflowID, err)
 			}
 			e := wfkEntry{key: raw, expires: ks.now().Add(lookupTTL)}
-			ks.store(gen, func() { ks.wfks[k] = e })
+			ks.store(gen, func() { put(ks.wfks, k, e) })
 			return e, nil
 		})
 		if err != nil {
 			return nil, err
 		}
-		e = v.(wfkEntry)
 	}
 	sealed, err := securefetch.Encrypt(e.key, body)
 	if err != nil {
 		return nil, err
 	}
 	return []byte(sealed), nil
+}
+
+// loadShared runs load once for concurrent callers of the same key and
+// generation: a caller that saw a change never joins a fetch started before
+// it. The fetch runs detached from any one caller, under its own timeout, so
+// a caller with a short deadline does not fail the others; each caller stops
+// waiting when its own context ends.
+func loadShared[T any](ctx context.Context, ks *keySource, kind, k string, gen uint64, load func(context.Context) (T, error)) (T, error) {
+	flightKey := fmt.Sprintf("%s\x00%d\x00%s", kind, gen, k)
+	ch := ks.flight.DoChan(flightKey, func() (any, error) {
+		lctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+		defer cancel()
+		return load(lctx)
+	})
+	var zero T
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return zero, r.Err
+		}
+		return r.Val.(T), nil
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	}
+}
+
+// put stores v, starting the cache over when it is full.
+func put[V any](m map[string]V, k string, v V) {
+	if _, ok := m[k]; !ok && len(m) >= maxCached {
+		clear(m)
+	}
+	m[k] = v
 }
 
 // store caches an answer unless a change arrived while it was being fetched.

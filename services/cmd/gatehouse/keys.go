@@ -115,7 +115,7 @@ func rotateMaster(r rotation, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "re-wrapped %d data keys with the new master key\n", n)
 	if dev {
-		if err := os.WriteFile(devKey, []byte(keys.FormatMasterKey(newKey)+"\n"), 0o600); err != nil {
+		if err := writeKeyFile(devKey, newKey); err != nil {
 			return fmt.Errorf("the data keys are re-wrapped, but %s could not be replaced: copy %s over it (%w)", devKey, r.newFile, err)
 		}
 		fmt.Fprintf(out, "the development key %s now holds the new key\n", devKey)
@@ -138,8 +138,44 @@ func loadOrGenerate(file string) ([]byte, bool, error) {
 	if _, err := rand.Read(k); err != nil {
 		return nil, false, fmt.Errorf("new master key: %w", err)
 	}
-	if err := os.WriteFile(file, []byte(keys.FormatMasterKey(k)+"\n"), 0o600); err != nil {
+	if err := writeKeyFile(file, k); err != nil {
 		return nil, false, fmt.Errorf("write the new master key: %w", err)
 	}
 	return k, true, nil
+}
+
+// writeKeyFile replaces file with key durably (temporary file, fsync, rename,
+// fsync of the directory): the database commit that follows must never
+// outlive the only copy of the key that opens it.
+func writeKeyFile(file string, key []byte) error {
+	dir := filepath.Dir(file)
+	tmp, err := os.CreateTemp(dir, ".master-key-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.WriteString(keys.FormatMasterKey(key) + "\n"); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), file); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }

@@ -19,6 +19,7 @@ func init() {
 				gatehouse.Log("plain setting:", plain.Value)
 			}
 			gatehouse.Log("the api key is", key.Value, "and the password is", e.Context.Auth.FirstPassword)
+			gatehouse.Log("as JSON:", gatehouse.JSONBody(map[string]string{"key": key.Value, "password": e.Context.Auth.FirstPassword}))
 			if _, err := gatehouse.Fetch("http://127.0.0.1:1/?key="+key.Value, nil); err != nil {
 				gatehouse.Error("fetch failed:", err.Error())
 			}
