@@ -45,7 +45,8 @@ type harness struct {
 	transport *ecdh.PrivateKey
 }
 
-func newHarness(t *testing.T) *harness {
+// migratedPool returns a pool on a fresh database with the keys schema.
+func migratedPool(t *testing.T) *pgxpool.Pool {
 	t.Helper()
 	pool := pgtest.NewPool(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -57,6 +58,12 @@ func newHarness(t *testing.T) *harness {
 	if err := pgstore.Migrate(ctx, pool, keys.Schema, sub); err != nil {
 		t.Fatal(err)
 	}
+	return pool
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	pool := migratedPool(t)
 	tk, err := api.NewTransportKey()
 	if err != nil {
 		t.Fatal(err)

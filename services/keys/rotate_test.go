@@ -1,6 +1,7 @@
 package keys_test
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -43,6 +44,13 @@ func TestRotateMaster(t *testing.T) {
 	must[api.CreateEnvRequest, api.EnvVar](t, h.nc, api.SubjectEnvCreate,
 		api.CreateEnvRequest{Env: "staging", Key: "PASSWORD", Value: "staging-secret", IsSecret: true})
 	wk := h.createKey("wf-rotate")
+	// Data encrypted for other services (they keep the ciphertext).
+	data := newDataClient(t, h.nc)
+	dataCT, err := data.Encrypt(ctx, "staging", api.PurposeTOTPSecret, "mfa_rotate", []byte("totp-before-rotation"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldTransport := serverKey(t, h.nc)
 	h.stop()
 	before := snapshot(t, h)
 	if len(before["data_keys"]) != 2 {
@@ -107,6 +115,22 @@ func TestRotateMaster(t *testing.T) {
 	}
 	if id, key, err := h.active("wf-rotate"); err != nil || id != wk.Key.ID || securefetch.FormatKey(key) != wk.Value {
 		t.Fatalf("workflow key after rotation: %s, %v", id, err)
+	}
+	// Data ciphertexts made before still decrypt. The service's transport
+	// key changed with the master key: the client, still holding the old
+	// one, fetches it again and encrypts.
+	if got, err := data.Decrypt(ctx, "staging", api.PurposeTOTPSecret, "mfa_rotate", dataCT); err != nil || string(got) != "totp-before-rotation" {
+		t.Fatalf("data after rotation = %q, %v", got, err)
+	}
+	if bytes.Equal(serverKey(t, h.nc), oldTransport) {
+		t.Fatal("the transport key did not change with the master key")
+	}
+	afterCT, err := data.Encrypt(ctx, "staging", api.PurposeTOTPSecret, "mfa_after", []byte("totp-after-rotation"))
+	if err != nil {
+		t.Fatalf("encrypt with the transport key of the retired master key: %v", err)
+	}
+	if got, err := data.Decrypt(ctx, "staging", api.PurposeTOTPSecret, "mfa_after", afterCT); err != nil || string(got) != "totp-after-rotation" {
+		t.Fatalf("data encrypted after rotation = %q, %v", got, err)
 	}
 	// New secrets are written under the new key.
 	h.createEnv("AFTER", "written-after-rotation", true)

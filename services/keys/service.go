@@ -2,6 +2,7 @@ package keys
 
 import (
 	"context"
+	"crypto/ecdh"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -29,12 +30,15 @@ type Config struct {
 
 // Service is a running keys service.
 type Service struct {
-	nc      *nats.Conn
-	rpc     *natsrpc.Service
-	pool    *pgxpool.Pool
-	dk      *dataKeys
-	log     *slog.Logger
-	metrics *metrics
+	nc   *nats.Conn
+	rpc  *natsrpc.Service
+	pool *pgxpool.Pool
+	dk   *dataKeys
+	// transport is the service's X25519 key, derived from the master key
+	// (see deriveTransportKey).
+	transport *ecdh.PrivateKey
+	log       *slog.Logger
+	metrics   *metrics
 }
 
 // Start registers the keys endpoints. The schema must already be migrated
@@ -51,19 +55,23 @@ func Start(ctx context.Context, nc *nats.Conn, pool *pgxpool.Pool, cfg Config) (
 	if err := checkMasterKey(ctx, pool, kek); err != nil {
 		return nil, err
 	}
+	transport, err := deriveTransportKey(kek)
+	if err != nil {
+		return nil, err
+	}
 	m, err := newMetrics(cfg.Registerer)
 	if err != nil {
 		return nil, err
 	}
 	rpc, err := natsrpc.NewService(nc, natsrpc.ServiceConfig{
 		Name: "gatehouse-keys", Version: "0.1.0",
-		Description: "Environment variables, secrets and workflow encryption keys",
+		Description: "Environment variables, secrets, workflow encryption keys and data encryption",
 		Logger:      cfg.Logger, Metrics: cfg.Metrics,
 	})
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{nc: nc, rpc: rpc, pool: pool, dk: newDataKeys(pool, kek),
+	s := &Service{nc: nc, rpc: rpc, pool: pool, dk: newDataKeys(pool, kek), transport: transport,
 		log: cfg.Logger.With("service", "keys"), metrics: m}
 
 	ep := func(name, subject string) natsrpc.EndpointConfig {
@@ -82,6 +90,9 @@ func Start(ctx context.Context, nc *nats.Conn, pool *pgxpool.Pool, cfg Config) (
 		natsrpc.Handle(rpc, ep("workflow_key_deactivate", api.SubjectWorkflowKeyDeactivate), instrument(s, "workflow_key_deactivate", s.deactivateWorkflowKey)),
 		natsrpc.Handle(rpc, ep("workflow_key_delete", api.SubjectWorkflowKeyDelete), instrument(s, "workflow_key_delete", s.deleteWorkflowKey)),
 		natsrpc.Handle(rpc, ep("workflow_key_active", api.SubjectWorkflowKeyActive), instrument(s, "workflow_key_active", s.activeWorkflowKey)),
+		natsrpc.Handle(rpc, ep("transport_key", api.SubjectTransportKey), instrument(s, "transport_key", s.transportKey)),
+		natsrpc.Handle(rpc, ep("data_encrypt", api.SubjectDataEncrypt), instrument(s, "data_encrypt", s.encryptData)),
+		natsrpc.Handle(rpc, ep("data_decrypt", api.SubjectDataDecrypt), instrument(s, "data_decrypt", s.decryptData)),
 	} {
 		if err != nil {
 			_ = rpc.Stop(ctx)
