@@ -176,24 +176,31 @@ func (s *Service) decode(msgs []jetstream.Msg) []*entry {
 		if md, err := m.Metadata(); err == nil {
 			published = md.Timestamp
 		}
-		rec, rej := decodeRecord(m.Subject(), m.Data(), published)
-		if rej != nil {
-			s.terminate(m, rej)
+		recs, rejected, fatal := decodeMessage(m.Subject(), m.Data(), published)
+		if fatal != nil {
+			s.terminate(m, fatal)
 			continue
 		}
-		if e, ok := byID[rec.ID]; ok {
-			e.msgs = append(e.msgs, m)
-			s.m.duplicates.Inc()
-			continue
+		// Bad records packed with good ones are counted and skipped; the
+		// message is acknowledged with the good ones.
+		for _, rej := range rejected {
+			s.reject(m, rej)
 		}
-		r, err := newRow(rec)
-		if err != nil {
-			s.terminate(m, reject(rejectInvalidJSON, "%v", err))
-			continue
+		for _, rec := range recs {
+			if e, ok := byID[rec.ID]; ok {
+				e.msgs = append(e.msgs, m)
+				s.m.duplicates.Inc()
+				continue
+			}
+			r, err := newRow(rec)
+			if err != nil {
+				s.reject(m, reject(rejectInvalidJSON, "%v", err))
+				continue
+			}
+			e := &entry{row: r, msgs: []jetstream.Msg{m}}
+			entries = append(entries, e)
+			byID[rec.ID] = e
 		}
-		e := &entry{row: r, msgs: []jetstream.Msg{m}}
-		entries = append(entries, e)
-		byID[rec.ID] = e
 	}
 	// Concurrent batches that share ids (a record published twice) then
 	// take their row locks in the same order and cannot deadlock.
@@ -201,23 +208,35 @@ func (s *Service) decode(msgs []jetstream.Msg) []*entry {
 	return entries
 }
 
-// ack acknowledges the messages of written entries.
+// ack acknowledges, once each, the messages of written entries (a message
+// may carry many records).
 func (s *Service) ack(entries []*entry) {
-	for _, e := range entries {
-		for _, m := range e.msgs {
-			if err := m.Ack(); err != nil {
-				s.log.Debug("could not acknowledge a stored log record; it will be redelivered and skipped", "id", e.row.rec.ID, "err", err)
-			}
+	for _, m := range messagesOf(entries) {
+		if err := m.Ack(); err != nil {
+			s.log.Debug("could not acknowledge stored log records; they will be redelivered and skipped", "subject", m.Subject(), "err", err)
 		}
 	}
 }
 
 func inProgress(entries []*entry) {
+	for _, m := range messagesOf(entries) {
+		_ = m.InProgress()
+	}
+}
+
+// messagesOf lists the distinct messages that carried entries.
+func messagesOf(entries []*entry) []jetstream.Msg {
+	seen := make(map[jetstream.Msg]bool, len(entries))
+	var out []jetstream.Msg
 	for _, e := range entries {
 		for _, m := range e.msgs {
-			_ = m.InProgress()
+			if !seen[m] {
+				seen[m] = true
+				out = append(out, m)
+			}
 		}
 	}
+	return out
 }
 
 // write stores entries, retrying with backoff until it succeeds, keeping the
@@ -235,10 +254,8 @@ func (s *Service) write(entries []*entry) bool {
 		s.m.writeErrors.Inc()
 		s.log.Warn("could not write log records to PostgreSQL; retrying", "records", len(entries), "in", backoff, "err", err)
 		if !sleep(s.abort, backoff) {
-			for _, e := range entries {
-				for _, m := range e.msgs {
-					_ = m.Nak()
-				}
+			for _, m := range messagesOf(entries) {
+				_ = m.Nak()
 			}
 			s.log.Warn("stopped before log records could be written; the stream redelivers them", "records", len(entries))
 			return false
@@ -283,10 +300,12 @@ func (s *Service) tryWrite(entries []*entry) error {
 		case err == nil:
 			s.countStored(stored, 1)
 		case isDataError(err):
-			for _, m := range e.msgs {
-				s.terminate(m, reject(rejectDatabase, "record %q: %v", e.row.rec.ID, err))
+			// Counted and skipped; its message is acknowledged with the
+			// records it shares it with (none are redelivered).
+			for _, m := range e.msgs[:1] {
+				s.reject(m, reject(rejectDatabase, "record %q: %v", e.row.rec.ID, err))
 			}
-			e.rejected, e.msgs = true, nil // nothing left to acknowledge
+			e.rejected = true
 		default:
 			return err // the rows stored so far are skipped on the next attempt
 		}
@@ -303,6 +322,13 @@ func (s *Service) countStored(stored map[api.Kind]int, total int) {
 	if total > n {
 		s.m.duplicates.Add(float64(total - n))
 	}
+}
+
+// reject counts a record that can never be stored; its message is still
+// acknowledged (it may carry good records too).
+func (s *Service) reject(m jetstream.Msg, rej *rejection) {
+	s.m.rejected.WithLabelValues(rej.reason).Inc()
+	s.log.Warn("rejected a log record", "subject", m.Subject(), "reason", rej.reason, "detail", rej.detail)
 }
 
 // terminate tells the stream never to redeliver m, and counts it.

@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -34,32 +35,71 @@ func decodeRecord(subject string, data []byte, published time.Time) (api.Record,
 	if err := json.Unmarshal(data, &r); err != nil {
 		return r, reject(rejectInvalidJSON, "record on %s is not valid JSON: %v", subject, err)
 	}
+	return r, checkRecord(subject, &r, published)
+}
+
+// decodeMessage parses a stream message: one record (a JSON object) or
+// several (a JSON array, as the publisher packs them under load). fatal is
+// set when nothing in the message can be read; rejected lists the records
+// that fail their checks, kept apart from the good ones.
+func decodeMessage(subject string, data []byte, published time.Time) (recs []api.Record, rejected []*rejection, fatal *rejection) {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 || trimmed[0] != '[' {
+		r, rej := decodeRecord(subject, data, published)
+		if rej != nil {
+			return nil, nil, rej
+		}
+		return []api.Record{r}, nil, nil
+	}
+	var all []api.Record
+	if err := json.Unmarshal(trimmed, &all); err != nil {
+		return nil, nil, reject(rejectInvalidJSON, "records on %s are not valid JSON: %v", subject, err)
+	}
+	if len(all) == 0 {
+		return nil, nil, reject(rejectInvalidJSON, "an empty array of records on %s", subject)
+	}
+	for i := range all {
+		if rej := checkRecord(subject, &all[i], published); rej != nil {
+			rejected = append(rejected, rej)
+			continue
+		}
+		recs = append(recs, all[i])
+	}
+	if len(recs) == 0 {
+		return nil, nil, rejected[0]
+	}
+	return recs, rejected, nil
+}
+
+// checkRecord checks a parsed record against the subject it came on and
+// fills its time from published when it has none.
+func checkRecord(subject string, r *api.Record, published time.Time) *rejection {
 	if !r.Kind.Valid() {
-		return r, reject(rejectUnknownKind, "record %q on %s has unknown kind %q (want runtime, build or sync)", r.ID, subject, r.Kind)
+		return reject(rejectUnknownKind, "record %q on %s has unknown kind %q (want runtime, build or sync)", r.ID, subject, r.Kind)
 	}
 	kind, env, ok := api.ParseRecordSubject(subject)
 	if !ok || kind != r.Kind || env != r.Env {
-		return r, reject(rejectSubjectMismatch, "record %q of kind %s in environment %q was published on %s, not %s",
+		return reject(rejectSubjectMismatch, "record %q of kind %s in environment %q was published on %s, not %s",
 			r.ID, r.Kind, r.Env, subject, api.RecordSubject(r.Kind, r.Env))
 	}
 	if err := envname.Validate(r.Env); err != nil {
-		return r, reject(rejectInvalidEnv, "record %q on %s: %v", r.ID, subject, err)
+		return reject(rejectInvalidEnv, "record %q on %s: %v", r.ID, subject, err)
 	}
 	if r.ID == "" {
-		return r, reject(rejectMissingID, "record on %s has no id", subject)
+		return reject(rejectMissingID, "record on %s has no id", subject)
 	}
 	if err := checkID(r.ID); err != nil {
-		return r, reject(rejectInvalidID, "record on %s: %v", subject, err)
+		return reject(rejectInvalidID, "record on %s: %v", subject, err)
 	}
 	if r.Outcome != "" && (r.Kind != api.KindRuntime || !r.Outcome.Valid()) {
-		return r, reject(rejectInvalidOutcome, "record %q of kind %s has invalid outcome %q", r.ID, r.Kind, r.Outcome)
+		return reject(rejectInvalidOutcome, "record %q of kind %s has invalid outcome %q", r.ID, r.Kind, r.Outcome)
 	}
 	if r.Time.IsZero() {
 		r.Time = published
 	}
 	r.Time = r.Time.UTC()
-	sanitize(&r)
-	return r, nil
+	sanitize(r)
+	return nil
 }
 
 // checkID accepts printable ids of at most maxIDLength bytes.

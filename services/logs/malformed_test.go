@@ -119,3 +119,35 @@ func TestRecordsRefusedByPostgresAreTerminated(t *testing.T) {
 		t.Errorf("rejected by database = %v, want 1", got)
 	}
 }
+
+// TestBadRecordsPackedWithGoodOnesAreSkipped: a message carrying several
+// records (as the publisher packs them) stores the good ones and counts the
+// bad ones, and is acknowledged once.
+func TestBadRecordsPackedWithGoodOnesAreSkipped(t *testing.T) {
+	h := newHarness(t)
+	h.start(logs.Config{})
+	good1, good2 := runtimeRecord("exe_packed_1", "dev", time.Now()), runtimeRecord("exe_packed_2", "dev", time.Now())
+	bad := runtimeRecord("exe_packed_bad", "dev", time.Now())
+	bad.Outcome = "maybe"
+	data, err := json.Marshal([]api.Record{good1, bad, good2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := h.js.Publish(ctx, api.RecordSubject(api.KindRuntime, "dev"), data); err != nil {
+		t.Fatal(err)
+	}
+	waitStored(t, h.pool, 2)
+	info := h.waitDrained()
+	if info.NumRedelivered != 0 || info.NumAckPending != 0 {
+		t.Errorf("redelivered %d, pending %d", info.NumRedelivered, info.NumAckPending)
+	}
+	ids := storedIDs(t, h.pool)
+	if ids["exe_packed_1"] != 1 || ids["exe_packed_2"] != 1 || ids["exe_packed_bad"] != 0 {
+		t.Fatalf("stored %v", ids)
+	}
+	if got := counter(t, h.reg, "gatehouse_logs_rejected_total", "reason", "invalid_outcome"); got != 1 {
+		t.Errorf("rejected{invalid_outcome} = %v, want 1", got)
+	}
+}

@@ -101,8 +101,17 @@ func TestRedeliveredRecordsAreSkipped(t *testing.T) {
 	}
 	h.start(logs.Config{})
 	info := h.waitDrained()
-	if info.Delivered.Consumer < n {
-		t.Fatalf("consumer delivered %d messages, want the %d replayed", info.Delivered.Consumer, n)
+	sinfo, err := h.js.Stream(ctx, api.Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := sinfo.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The publisher packs records; every message of the stream is replayed.
+	if info.Delivered.Consumer < st.State.Msgs || st.State.Msgs == 0 {
+		t.Fatalf("consumer delivered %d messages, want the %d in the stream replayed", info.Delivered.Consumer, st.State.Msgs)
 	}
 	waitStored(t, h.pool, n)
 	var rewritten int
@@ -122,12 +131,29 @@ func TestRedeliveredRecordsAreSkipped(t *testing.T) {
 // a new instance could store it).
 func TestStopWritesAndAcknowledgesTheBatchInHand(t *testing.T) {
 	h := newHarness(t)
-	p := h.publisher()
 	const n = 5000
-	for i := range n {
-		mustPublish(t, p, runtimeRecord(id("exe_stop", i), "dev", time.Now()))
+	// One message per record, so acknowledged messages count records.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := api.EnsureStream(ctx, h.js, 1); err != nil {
+		t.Fatal(err)
 	}
-	closePublisher(t, p)
+	for i := range n {
+		data, err := json.Marshal(runtimeRecord(id("exe_stop", i), "dev", time.Now()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.js.PublishAsync(api.RecordSubject(api.KindRuntime, "dev"), data); err != nil {
+			t.Fatal(err)
+		}
+		if i%500 == 499 || i == n-1 {
+			select {
+			case <-h.js.PublishAsyncComplete():
+			case <-ctx.Done():
+				t.Fatal("publishing did not complete")
+			}
+		}
+	}
 	s := h.start(logs.Config{})
 	deadline := time.Now().Add(waitFor)
 	for {

@@ -1,7 +1,6 @@
 package logs_test
 
 import (
-	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -36,11 +35,11 @@ func TestTailSeesPublishedRecords(t *testing.T) {
 		if msg.Subject != api.RecordSubject(want.Kind, "dev") {
 			t.Errorf("tail message on %s, want %s", msg.Subject, api.RecordSubject(want.Kind, "dev"))
 		}
-		var got api.Record
-		if err := json.Unmarshal(msg.Data, &got); err != nil {
+		got, err := api.DecodeRecords(msg.Data)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(got, want) {
+		if len(got) != 1 || !reflect.DeepEqual(got[0], want) {
 			t.Errorf("tail got %+v, want %+v", got, want)
 		}
 	}

@@ -173,17 +173,19 @@ func (c *cli) logs(ctx context.Context, nc *nats.Conn, q logsQuery) error {
 				fmt.Fprintf(c.stderr, "warning: %d live records were dropped because the output did not keep up: query them with --since\n", n-dropped)
 				dropped = n
 			}
-			var rec lapi.Record
-			if err := json.Unmarshal(m.Data, &rec); err != nil {
-				fmt.Fprintf(c.stderr, "warning: a log record on %s does not decode: %v\n", m.Subject, err)
+			recs, err := lapi.DecodeRecords(m.Data)
+			if err != nil {
+				fmt.Fprintf(c.stderr, "warning: log records on %s do not decode: %v\n", m.Subject, err)
 				continue
 			}
-			if seen[rec.ID] || !q.matches(rec) {
-				continue
-			}
-			seen[rec.ID] = true
-			if err := c.printRecord(rec, q.asJSON); err != nil {
-				return err
+			for _, rec := range recs {
+				if seen[rec.ID] || !q.matches(rec) {
+					continue
+				}
+				seen[rec.ID] = true
+				if err := c.printRecord(rec, q.asJSON); err != nil {
+					return err
+				}
 			}
 		}
 	}

@@ -42,3 +42,45 @@ func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+func TestPackGroupsBySubjectWithinTheSizeLimit(t *testing.T) {
+	p := &Publisher{maxSize: 4 << 10, m: publisherMetrics{dropped: newPublisherMetrics(PublisherConfig{}, nil).dropped}}
+	var batch []Record
+	for i := range 100 {
+		env := "production"
+		if i%10 == 0 {
+			env = "staging"
+		}
+		batch = append(batch, Record{ID: "exe_" + itoa(i), Kind: KindRuntime, Env: env, Message: strings.Repeat("m", 100)})
+	}
+	msgs := p.pack(batch)
+	seen := map[string]bool{}
+	for _, m := range msgs {
+		if len(m.data) > p.maxSize {
+			t.Fatalf("message of %d bytes, over %d", len(m.data), p.maxSize)
+		}
+		rs, err := DecodeRecords(m.data)
+		if err != nil || len(rs) != len(m.recs) {
+			t.Fatalf("message %s: %d records decoded, %d packed, %v", m.id, len(rs), len(m.recs), err)
+		}
+		for _, r := range rs {
+			if m.subject != RecordSubject(r.Kind, r.Env) || seen[r.ID] {
+				t.Fatalf("record %s on %s (seen before: %v)", r.ID, m.subject, seen[r.ID])
+			}
+			seen[r.ID] = true
+		}
+	}
+	if len(seen) != 100 || len(msgs) >= 20 {
+		t.Fatalf("%d records in %d messages; want all 100 in few messages", len(seen), len(msgs))
+	}
+	// A lone record is a bare object with its own id as the message id.
+	one := p.pack(batch[:1])
+	if len(one) != 1 || one[0].id != "exe_0" || one[0].data[0] != '{' {
+		t.Fatalf("lone record: %+v", one)
+	}
+	// The same records give the same message id, so a retried publish is
+	// dropped by the stream's duplicate window.
+	if a, b := p.pack(batch[1:9]), p.pack(batch[1:9]); a[0].id != b[0].id || !strings.HasPrefix(a[0].id, "batch-") {
+		t.Fatalf("ids %s %s", a[0].id, b[0].id)
+	}
+}

@@ -1,7 +1,10 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -254,43 +257,127 @@ func (p *Publisher) run() {
 // send publishes a batch and returns the records that were not acknowledged.
 func (p *Publisher) send(batch []Record) []Record {
 	type inflight struct {
-		r Record
-		f jetstream.PubAckFuture
+		recs []Record
+		f    jetstream.PubAckFuture
 	}
-	flights := make([]inflight, 0, len(batch))
+	var flights []inflight
 	var failed []Record
-	for _, r := range batch {
-		data, err := encodeRecord(r, p.maxSize)
-		if err != nil {
-			p.m.dropped.WithLabelValues("encode").Inc()
-			p.log.Error("log record dropped", "id", r.ID, "err", err)
-			continue
-		}
-		msg := &nats.Msg{Subject: RecordSubject(r.Kind, r.Env), Data: data, Header: nats.Header{}}
-		msg.Header.Set(jetstream.MsgIDHeader, r.ID)
+	for _, m := range p.pack(batch) {
+		msg := &nats.Msg{Subject: m.subject, Data: m.data, Header: nats.Header{}}
+		msg.Header.Set(jetstream.MsgIDHeader, m.id)
 		f, err := p.js.PublishMsgAsync(msg)
 		if err != nil {
-			failed = append(failed, r)
+			failed = append(failed, m.recs...)
 			continue
 		}
-		flights = append(flights, inflight{r, f})
+		flights = append(flights, inflight{m.recs, f})
 	}
 	timeout := time.NewTimer(p.cfg.AckTimeout)
 	defer timeout.Stop()
 	for i, fl := range flights {
 		select {
 		case <-fl.f.Ok():
-			p.m.published.Inc()
+			p.m.published.Add(float64(len(fl.recs)))
 		case <-fl.f.Err():
-			failed = append(failed, fl.r)
+			failed = append(failed, fl.recs...)
 		case <-timeout.C:
 			for _, rest := range flights[i:] {
-				failed = append(failed, rest.r)
+				failed = append(failed, rest.recs...)
 			}
 			return failed
 		}
 	}
 	return failed
+}
+
+// message is one stream message: the records of one subject, as a JSON
+// array when there are several.
+type message struct {
+	subject string
+	id      string // Nats-Msg-Id: the record id, or a digest of the ids
+	data    []byte
+	recs    []Record
+}
+
+// pack groups a batch by subject into messages of at most maxSize bytes.
+// Under load one message carries many records, which is what keeps the
+// stream's per-message work (storage, acks, deliveries) off every execution;
+// a lone record still goes out at once, alone.
+func (p *Publisher) pack(batch []Record) []message {
+	var order []string
+	bySubject := map[string][]Record{}
+	for _, r := range batch {
+		subj := RecordSubject(r.Kind, r.Env)
+		if _, ok := bySubject[subj]; !ok {
+			order = append(order, subj)
+		}
+		bySubject[subj] = append(bySubject[subj], r)
+	}
+	var out []message
+	for _, subj := range order {
+		var cur message
+		flush := func() {
+			if len(cur.recs) == 0 {
+				return
+			}
+			cur.subject = subj
+			if len(cur.recs) == 1 {
+				cur.id = cur.recs[0].ID
+				cur.data = cur.data[1 : len(cur.data)-1] // a lone record is a bare object
+			} else {
+				h := sha256.New()
+				for _, r := range cur.recs {
+					h.Write([]byte(r.ID))
+					h.Write([]byte{0})
+				}
+				cur.id = "batch-" + hex.EncodeToString(h.Sum(nil)[:16])
+			}
+			out = append(out, cur)
+			cur = message{}
+		}
+		for _, r := range bySubject[subj] {
+			data, err := encodeRecord(r, p.maxSize-2)
+			if err != nil {
+				p.m.dropped.WithLabelValues("encode").Inc()
+				p.log.Error("log record dropped", "id", r.ID, "err", err)
+				continue
+			}
+			if len(cur.recs) > 0 && len(cur.data)+1+len(data)+1 > p.maxSize {
+				cur.data = append(cur.data, ']')
+				flush()
+			}
+			if len(cur.recs) == 0 {
+				cur.data = append(cur.data, '[')
+			} else {
+				cur.data = append(cur.data, ',')
+			}
+			cur.data = append(cur.data, data...)
+			cur.recs = append(cur.recs, r)
+		}
+		if len(cur.recs) > 0 {
+			cur.data = append(cur.data, ']')
+			flush()
+		}
+	}
+	return out
+}
+
+// DecodeRecords reads a stream message: one record (a JSON object) or
+// several (a JSON array). Live tails use it.
+func DecodeRecords(data []byte) ([]Record, error) {
+	data = bytes.TrimSpace(data)
+	if len(data) > 0 && data[0] == '[' {
+		var rs []Record
+		if err := json.Unmarshal(data, &rs); err != nil {
+			return nil, err
+		}
+		return rs, nil
+	}
+	var r Record
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, err
+	}
+	return []Record{r}, nil
 }
 
 // ensureStream creates the stream if it does not exist. An existing stream

@@ -48,8 +48,8 @@ func record(i int) api.Record {
 		Time: time.Now().UTC(), Outcome: api.OutcomeOK}
 }
 
-// streamMessages returns how many messages the stream holds (0 when it does
-// not exist).
+// streamMessages returns how many records the stream's messages hold (0
+// when it does not exist): a message carries one record or an array of them.
 func streamMessages(t *testing.T, js jetstream.JetStream) uint64 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -62,7 +62,34 @@ func streamMessages(t *testing.T, js jetstream.JetStream) uint64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return info.State.Msgs
+	if info.State.Msgs == 0 {
+		return 0
+	}
+	c, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var records uint64
+	for got := uint64(0); got < info.State.Msgs; {
+		batch, err := c.Fetch(int(info.State.Msgs-got), jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for m := range batch.Messages() {
+			rs, err := api.DecodeRecords(m.Data())
+			if err != nil {
+				t.Fatalf("message on %s: %v", m.Subject(), err)
+			}
+			records += uint64(len(rs))
+			n++
+		}
+		if n == 0 {
+			t.Fatalf("read %d of %d messages", got, info.State.Msgs)
+		}
+		got += uint64(n)
+	}
+	return records
 }
 
 func waitMessages(t *testing.T, js jetstream.JetStream, n uint64) {
@@ -74,7 +101,7 @@ func waitMessages(t *testing.T, js jetstream.JetStream, n uint64) {
 			return
 		}
 		if got > n || time.Now().After(deadline) {
-			t.Fatalf("stream holds %d messages, want %d", got, n)
+			t.Fatalf("stream holds %d records, want %d", got, n)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -160,7 +187,7 @@ func TestCloseFlushesBufferedRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := streamMessages(t, js); got != n {
-		t.Fatalf("stream holds %d messages after Close, want %d", got, n)
+		t.Fatalf("stream holds %d records after Close, want %d", got, n)
 	}
 	if p.Publish(record(n)) {
 		t.Error("Publish after Close accepted a record")
