@@ -5,10 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/gatehouse-id/gatehouse/pkg/envname"
 	"github.com/gatehouse-id/gatehouse/services/worker/egress"
 	"github.com/gatehouse-id/gatehouse/services/worker/engine"
 )
@@ -42,6 +44,7 @@ type Config struct {
 	MasterKey     string
 	MasterKeyFile string        // a file holding the master key
 	LogRetention  time.Duration // stored logs older than this are deleted
+	IssuerURL     string        // the OAuth issuer of the default environment
 }
 
 // DefaultConfig returns the defaults of every flag.
@@ -49,7 +52,7 @@ func DefaultConfig() Config {
 	return Config{
 		Targets: "all", Mode: ModeDevelopment, NATSPort: 4222, DataDir: ".gatehouse",
 		HTTPAddr: "127.0.0.1:8080", Limits: engine.DefaultLimits(), ArtifactReplicas: 1,
-		LogRetention: 30 * 24 * time.Hour,
+		LogRetention: 30 * 24 * time.Hour, IssuerURL: "http://localhost:8080",
 	}
 }
 
@@ -79,6 +82,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.ArtifactReplicas, "artifact-replicas", c.ArtifactReplicas, "replicas of the workflow artifact bucket and the log stream when they are created (3 on a NATS cluster)")
 	fs.StringVar(&c.MasterKeyFile, "master-key-file", c.MasterKeyFile, "file holding the master key that wraps the data keys (or set GATEHOUSE_MASTER_KEY; development generates one under -data-dir)")
 	fs.DurationVar(&c.LogRetention, "log-retention", c.LogRetention, "how long the logs service keeps runtime, build and sync logs")
+	fs.StringVar(&c.IssuerURL, "issuer-url", c.IssuerURL, "public base URL of Gatehouse: the token issuer of the default environment (others get <url>/e/<env>)")
 	fs.BoolVar(&c.FetchAllowHTTP, "fetch-allow-http", c.FetchAllowHTTP, "let workflow fetch use plain http (development only)")
 }
 
@@ -111,6 +115,11 @@ func (c Config) Validate() error {
 	}
 	if c.Mode == ModeProduction && c.MasterKey == "" && c.MasterKeyFile == "" && c.runs("keys") {
 		errs = append(errs, errors.New("a master key is required with -env=production: set GATEHOUSE_MASTER_KEY or -master-key-file"))
+	}
+	if u, err := url.Parse(c.IssuerURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(u.Path, "/") {
+		errs = append(errs, fmt.Errorf("-issuer-url %q must be an absolute http(s) URL without a query, fragment or trailing slash", c.IssuerURL))
+	} else if c.Mode == ModeProduction && u.Scheme != "https" && c.runs("tokens") {
+		errs = append(errs, fmt.Errorf("-issuer-url must be https with -env=production (got %q)", c.IssuerURL))
 	}
 	if c.LogRetention < time.Hour {
 		errs = append(errs, fmt.Errorf("-log-retention must be at least 1h (got %s)", c.LogRetention))
@@ -160,4 +169,12 @@ func (c Config) runs(name string) bool {
 		}
 	}
 	return false
+}
+
+// Issuer returns the token issuer of environment env.
+func (c Config) Issuer(env string) string {
+	if env == envname.Default {
+		return c.IssuerURL
+	}
+	return c.IssuerURL + "/e/" + env
 }

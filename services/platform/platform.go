@@ -28,6 +28,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/services/deployments"
 	"github.com/gatehouse-id/gatehouse/services/keys"
 	"github.com/gatehouse-id/gatehouse/services/logs"
+	"github.com/gatehouse-id/gatehouse/services/tokens"
 	"github.com/gatehouse-id/gatehouse/services/worker"
 	"github.com/gatehouse-id/gatehouse/services/worker/egress"
 	"github.com/gatehouse-id/gatehouse/services/worker/engine"
@@ -143,6 +144,8 @@ func (p *Platform) manager() *modules.Manager {
 		Help: "environment variables, secrets and workflow encryption keys (envelope encryption)", Start: p.startKeys})
 	m.Register(modules.Module{Name: "logs", Deps: []string{"nats", "database"},
 		Help: "stores runtime, build and sync logs from the log stream; queries and retention", Start: p.startLogs})
+	m.Register(modules.Module{Name: "tokens", Deps: []string{"nats", "database"},
+		Help: "signs access, ID, refresh and M2M tokens; rotation, revocation, introspection, JWKS", Start: p.startTokens})
 	m.Register(modules.Module{Name: "deployments", Deps: []string{"nats", "database"},
 		Help: "validates and stores workflow deployments; decides what is live", Start: p.startDeployments})
 	m.Register(modules.Module{Name: "worker", Deps: []string{"nats"},
@@ -276,6 +279,18 @@ func (p *Platform) startKeys(ctx context.Context) (func(context.Context) error, 
 			"file", generated)
 	}
 	svc, err := keys.Start(ctx, p.nc, p.pool, keys.Config{Logger: p.log, Metrics: p.rpcm, Registerer: p.registry, MasterKey: key})
+	if err != nil {
+		return nil, err
+	}
+	return svc.Stop, nil
+}
+
+func (p *Platform) startTokens(ctx context.Context) (func(context.Context) error, error) {
+	if err := p.migrate(ctx, tokens.Schema); err != nil {
+		return nil, err
+	}
+	svc, err := tokens.Start(ctx, p.nc, p.pool, tokens.Config{Logger: p.log, Metrics: p.rpcm, Registerer: p.registry,
+		Issuer: p.cfg.Issuer})
 	if err != nil {
 		return nil, err
 	}

@@ -24,7 +24,7 @@ func startKeys(t *testing.T, db, keyFile string) (*platform.Platform, error) {
 	t.Helper()
 	cfg := platform.DefaultConfig()
 	cfg.Targets, cfg.Mode, cfg.DatabaseURL, cfg.MasterKeyFile = "all", platform.ModeProduction, db, keyFile
-	cfg.NATSPort, cfg.HTTPAddr, cfg.DataDir = -1, "127.0.0.1:0", t.TempDir()
+	cfg.NATSPort, cfg.HTTPAddr, cfg.DataDir, cfg.IssuerURL = -1, "127.0.0.1:0", t.TempDir(), "https://id.example.test"
 	p, err := platform.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return nil, err
