@@ -54,7 +54,7 @@ func (c claimSet) addCaller(field string, claims map[string]json.RawMessage) err
 		if name == "" {
 			return invalid("%s has a claim with an empty name", field)
 		}
-		if _, present := c[name]; present || slices.Contains(api.ProtocolClaims, name) {
+		if c.collides(name) || foldContains(api.ProtocolClaims, name) {
 			return invalid("%s may not set %q: the service sets it", field, name)
 		}
 		c[name] = claims[name]
@@ -72,13 +72,31 @@ func (c claimSet) addWorkflow(kind string, claims map[string]json.RawMessage) ([
 	reserved := api.ReservedClaims(kind)
 	var dropped []string
 	for _, name := range sortedNames(claims) {
-		if _, present := c[name]; present || name == "" || slices.Contains(reserved, name) {
+		if name == "" || c.collides(name) || foldContains(reserved, name) {
 			dropped = append(dropped, kind+":"+name)
 			continue
 		}
 		c[name] = claims[name]
 	}
 	return dropped, nil
+}
+
+// collides reports whether name equals a claim already set, ignoring case
+// the way encoding/json does when it decodes into a struct (Unicode simple
+// folding: "ſub" is "sub"). A relying party decoding claims into a struct
+// would otherwise read a workflow's "SUB" or "ſub" as the subject.
+func (c claimSet) collides(name string) bool {
+	for have := range c {
+		if strings.EqualFold(have, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// foldContains is slices.Contains under the same folding.
+func foldContains(list []string, name string) bool {
+	return slices.ContainsFunc(list, func(s string) bool { return strings.EqualFold(s, name) })
 }
 
 // dropAll reports every workflow claim as dropped, for tokens that may not

@@ -168,6 +168,10 @@ func (s *Service) buildUser(req api.IssueRequest, g grant, key *signingKey, lt l
 			return nil, err
 		}
 		b.hasID = true
+	} else {
+		// No ID token without openid: its workflow claims are reported as
+		// dropped, not silently lost.
+		dropped = append(dropped, dropAll(api.KindIDToken, req.Workflow.IDTokenClaims)...)
 	}
 
 	if withRefresh {

@@ -74,14 +74,26 @@ func (k *keyring) signer(ctx context.Context, env, alg string) (*signingKey, err
 		}
 	}
 	k.mu.Unlock()
-	v, err, _ := k.group.Do("active\x00"+env+"\x00"+alg, func() (any, error) {
-		return k.loadActive(ctx, env, alg)
+	// The load runs detached from any one caller, under its own timeout, so
+	// a caller that gives up does not fail the others waiting on it.
+	ch := k.group.DoChan("active\x00"+env+"\x00"+alg, func() (any, error) {
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), keyLoadTimeout)
+		defer cancel()
+		return k.loadActive(lctx, env, alg)
 	})
-	if err != nil {
-		return nil, err
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*signingKey), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	return v.(*signingKey), nil
 }
+
+// keyLoadTimeout bounds loading (or creating) a signing key.
+const keyLoadTimeout = 15 * time.Second
 
 func (k *keyring) loadActive(ctx context.Context, env, alg string) (*signingKey, error) {
 	row, err := k.store.activeKey(ctx, env, alg)

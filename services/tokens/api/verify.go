@@ -175,20 +175,32 @@ func typeMatches(got, want string) bool {
 
 func checkClaims(payload []byte, h header, opts VerifyOptions) (*Token, error) {
 	var std struct {
-		Issuer    string           `json:"iss"`
-		Subject   string           `json:"sub"`
-		Audience  jwt.Audience     `json:"aud"`
-		Expiry    *jwt.NumericDate `json:"exp"`
-		NotBefore *jwt.NumericDate `json:"nbf"`
-		IssuedAt  *jwt.NumericDate `json:"iat"`
-		ID        string           `json:"jti"`
+		Issuer    string
+		Subject   string
+		Audience  jwt.Audience
+		Expiry    *jwt.NumericDate
+		NotBefore *jwt.NumericDate
+		IssuedAt  *jwt.NumericDate
+		ID        string
 	}
 	var all map[string]json.RawMessage
 	if err := json.Unmarshal(payload, &all); err != nil {
 		return nil, fmt.Errorf("%w: payload is not a JSON object", ErrMalformed)
 	}
-	if err := json.Unmarshal(payload, &std); err != nil {
-		return nil, fmt.Errorf("%w: standard claims: %v", ErrMalformed, err)
+	// Each standard claim is read by its exact name: decoding the payload
+	// into a struct would match names case-insensitively ("ſub" as "sub").
+	for _, c := range []struct {
+		name string
+		dst  any
+	}{{"iss", &std.Issuer}, {"sub", &std.Subject}, {"aud", &std.Audience}, {"exp", &std.Expiry},
+		{"nbf", &std.NotBefore}, {"iat", &std.IssuedAt}, {"jti", &std.ID}} {
+		raw, ok := all[c.name]
+		if !ok {
+			continue
+		}
+		if err := json.Unmarshal(raw, c.dst); err != nil {
+			return nil, fmt.Errorf("%w: claim %s: %v", ErrMalformed, c.name, err)
+		}
 	}
 	now := opts.Now
 	if now.IsZero() {

@@ -212,3 +212,16 @@ func contains(list []string, v string) bool {
 	}
 	return false
 }
+
+// TestVerifyReadsStandardClaimsByExactName: a payload with both "sub" and a
+// case-folded look-alike ("ſub", "SUB") yields the real sub.
+func TestVerifyReadsStandardClaimsByExactName(t *testing.T) {
+	s := newSigner(t)
+	now := time.Unix(1_800_000_000, 0)
+	tok, err := api.Verify(s.set, s.sign("at+jwt", nil, map[string]any{"iss": iss, "sub": "kp_real",
+		"\u017fub": "kp_forged", "SUB": "kp_forged", "exp": now.Unix() + 60, "EXP": now.Unix() - 60, "Iss": "https://evil.example"}),
+		api.VerifyOptions{Issuer: iss, Type: api.TypeAccessToken, Now: now})
+	if err != nil || tok.Subject != "kp_real" {
+		t.Fatalf("subject %v, %v", tok, err)
+	}
+}

@@ -86,7 +86,9 @@ func hostSetClaim(st *execState, mem api.Memory, stack []uint64) int32 {
 	if !json.Valid(value) {
 		return st.failf(abi.StatusInvalidArgument, "claim %q: value is not valid JSON", name)
 	}
-	if slices.Contains(tok.prohibited, name) {
+	// Case-insensitively, as encoding/json matches struct fields: "SUB" or
+	// "ſub" would be read as sub by a relying party decoding into a struct.
+	if slices.ContainsFunc(tok.prohibited, func(p string) bool { return strings.EqualFold(p, name) }) {
 		// Reported once per claim: the list of reserved names is short, so
 		// DroppedClaims stays small however often the workflow tries.
 		if label := tok.label + ":" + name; !slices.Contains(st.dropped, label) {
