@@ -34,7 +34,8 @@ CREATE TABLE users (
     last_sign_in_at timestamptz,
     UNIQUE (env, id)
 );
-CREATE UNIQUE INDEX users_env_email ON users (env, lower(email));
+-- addresses are stored normalised (ASCII lower case), so equality is exact
+CREATE UNIQUE INDEX users_env_email ON users (env, email);
 -- ids are time-ordered: listing by id lists by creation
 CREATE INDEX users_env_id ON users (env, id);
 
@@ -69,11 +70,13 @@ CREATE TABLE memberships (
     roles      text[]      NOT NULL DEFAULT '{}',
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (org_code, user_id),
+    -- env in the key: an upsert from another environment can never hit
+    -- (and update) this row; the foreign keys then refuse it
+    PRIMARY KEY (env, org_code, user_id),
     CONSTRAINT memberships_org_fkey FOREIGN KEY (env, org_code) REFERENCES organizations (env, code) ON DELETE CASCADE,
     CONSTRAINT memberships_user_fkey FOREIGN KEY (env, user_id) REFERENCES users (env, id) ON DELETE CASCADE
 );
-CREATE INDEX memberships_user ON memberships (user_id, org_code);
+CREATE INDEX memberships_user ON memberships (env, user_id, org_code);
 
 CREATE TABLE applications (
     client_id                 text        PRIMARY KEY,

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // maxEmailBytes is the longest email address accepted (RFC 5321 path limit
@@ -19,7 +21,15 @@ const maxEmailBytes = 254
 // Lower-casing the local part is what users expect even though RFC 5321
 // lets a server treat it as case-sensitive; virtually none does.
 func NormalizeEmail(email string) (string, error) {
-	e := strings.ToLower(strings.TrimSpace(email))
+	trimmed := strings.TrimSpace(email)
+	// A non-ASCII character whose lower case is ASCII (the Kelvin sign K
+	// becomes k) would merge two distinct addresses: refuse it.
+	for _, r := range trimmed {
+		if r >= utf8.RuneSelf && unicode.ToLower(r) < utf8.RuneSelf {
+			return "", fmt.Errorf("%w: %q has the character %U, which reads as an ASCII letter: type the address with plain letters", ErrInvalid, email, r)
+		}
+	}
+	e := strings.ToLower(trimmed)
 	if e == "" {
 		return "", fmt.Errorf("%w: email address is required", ErrInvalid)
 	}

@@ -85,7 +85,8 @@ func (s *Store) SetMembership(ctx context.Context, env, orgCode, userID string, 
 	}
 	m, err := scanMembership(s.pool.QueryRow(ctx, `INSERT INTO frontdoor.memberships (env, org_code, user_id, roles)
 		VALUES ($1, $2, $3, $4)
-		ON CONFLICT (org_code, user_id) DO UPDATE SET roles = EXCLUDED.roles, updated_at = now()
+		ON CONFLICT (env, org_code, user_id) DO UPDATE SET roles = EXCLUDED.roles, updated_at = now()
+		WHERE frontdoor.memberships.env = EXCLUDED.env
 		RETURNING `+membershipColumns, env, orgCode, userID, roles))
 	if err != nil {
 		switch code, constraint := pgCode(err); {

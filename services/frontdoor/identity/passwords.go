@@ -85,7 +85,7 @@ func (s *Store) VerifyPassword(ctx context.Context, env, email, password string)
 	u, err := scanUserWith(s.pool.QueryRow(ctx, `SELECT `+prefixed("u.", userColumns)+`, i.password_hash, i.connection_id
 		FROM frontdoor.users u
 		LEFT JOIN frontdoor.identities i ON i.user_id = u.id AND i.kind = 'email_password'
-		WHERE u.env = $1 AND lower(u.email) = lower($2)`, env, norm), &hash, &connectionID)
+		WHERE u.env = $1 AND u.email = $2`, env, norm), &hash, &connectionID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, s.noSuchPassword(ctx, password)
 	}

@@ -129,7 +129,7 @@ func (s *Store) GetUserByEmail(ctx context.Context, env, email string) (*User, e
 		return nil, fmt.Errorf("get user by email: %w", err)
 	}
 	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM frontdoor.users
-		WHERE env = $1 AND lower(email) = lower($2)`, env, norm))
+		WHERE env = $1 AND email = $2`, env, norm))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("user with email %s in environment %s: %w", norm, env, ErrNotFound)
 	}
@@ -186,7 +186,8 @@ func (s *Store) UpdateUser(ctx context.Context, env, id string, upd UserUpdate) 
 	}
 	u, err := scanUser(s.pool.QueryRow(ctx, `UPDATE frontdoor.users SET
 		email = coalesce($3, email),
-		email_verified = coalesce($4, email_verified),
+		-- a new address is unverified unless the update says otherwise
+		email_verified = coalesce($4, CASE WHEN $3::text IS NOT NULL AND $3::text <> email THEN false ELSE email_verified END),
 		given_name = coalesce($5, given_name),
 		family_name = coalesce($6, family_name),
 		updated_at = now()
