@@ -3,6 +3,7 @@ module github.com/gatehouse-id/gatehouse/services
 go 1.26.0
 
 require (
+	github.com/coreos/go-oidc/v3 v3.21.0
 	github.com/dop251/goja v0.0.0-20260917113740-793a2a65c13b
 	github.com/gatehouse-id/gatehouse/migrations v0.0.0-00010101000000-000000000000
 	github.com/gatehouse-id/gatehouse/pkg v0.0.0-00010101000000-000000000000
@@ -14,6 +15,7 @@ require (
 	github.com/prometheus/client_golang v1.25.0
 	github.com/tetratelabs/wazero v1.12.0
 	golang.org/x/crypto v0.58.0
+	golang.org/x/oauth2 v0.37.0
 	golang.org/x/sync v0.24.0
 )
 

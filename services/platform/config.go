@@ -118,7 +118,7 @@ func (c Config) Validate() error {
 	}
 	if u, err := url.Parse(c.IssuerURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(u.Path, "/") {
 		errs = append(errs, fmt.Errorf("-issuer-url %q must be an absolute http(s) URL without a query, fragment or trailing slash", c.IssuerURL))
-	} else if c.Mode == ModeProduction && u.Scheme != "https" && c.runs("tokens") {
+	} else if c.Mode == ModeProduction && u.Scheme != "https" && (c.runs("tokens") || c.runs("frontdoor")) {
 		errs = append(errs, fmt.Errorf("-issuer-url must be https with -env=production (got %q)", c.IssuerURL))
 	}
 	if c.LogRetention < time.Hour {
@@ -178,3 +178,8 @@ func (c Config) Issuer(env string) string {
 	}
 	return c.IssuerURL + "/e/" + env
 }
+
+// ManagementAudience returns the audience of the management API in
+// environment env: client credentials tokens for it are never changed by
+// workflows (DESIGN §3).
+func (c Config) ManagementAudience(env string) string { return c.Issuer(env) + "/api" }

@@ -26,6 +26,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/pkg/natsrpc"
 	"github.com/gatehouse-id/gatehouse/pkg/pgstore"
 	"github.com/gatehouse-id/gatehouse/services/deployments"
+	"github.com/gatehouse-id/gatehouse/services/frontdoor"
 	"github.com/gatehouse-id/gatehouse/services/keys"
 	"github.com/gatehouse-id/gatehouse/services/logs"
 	"github.com/gatehouse-id/gatehouse/services/tokens"
@@ -150,6 +151,8 @@ func (p *Platform) manager() *modules.Manager {
 		Help: "validates and stores workflow deployments; decides what is live", Start: p.startDeployments})
 	m.Register(modules.Module{Name: "worker", Deps: []string{"nats"},
 		Help: "runs workflows for triggers (scale horizontally)", Start: p.startWorker})
+	m.Register(modules.Module{Name: "frontdoor", Deps: []string{"nats", "database"},
+		Help: "the OAuth 2.1 / OpenID Connect provider: discovery, sign-in pages, authorization, token, userinfo, logout", Start: p.startFrontdoor})
 	return m
 }
 
@@ -290,10 +293,23 @@ func (p *Platform) startTokens(ctx context.Context) (func(context.Context) error
 		return nil, err
 	}
 	svc, err := tokens.Start(ctx, p.nc, p.pool, tokens.Config{Logger: p.log, Metrics: p.rpcm, Registerer: p.registry,
-		Issuer: p.cfg.Issuer})
+		Issuer: p.cfg.Issuer, ManagementAudience: p.cfg.ManagementAudience})
 	if err != nil {
 		return nil, err
 	}
+	return svc.Stop, nil
+}
+
+func (p *Platform) startFrontdoor(ctx context.Context) (func(context.Context) error, error) {
+	if err := p.migrate(ctx, frontdoor.Schema); err != nil {
+		return nil, err
+	}
+	svc, err := frontdoor.Start(ctx, p.nc, p.pool, frontdoor.Config{Logger: p.log,
+		Issuer: p.cfg.Issuer, ManagementAudience: p.cfg.ManagementAudience})
+	if err != nil {
+		return nil, err
+	}
+	svc.Routes(p.router)
 	return svc.Stop, nil
 }
 

@@ -21,7 +21,8 @@ const (
 	CodeServerError             = "server_error"
 	CodeTemporarilyUnavailable  = "temporarily_unavailable"
 	CodeLoginRequired           = "login_required"
-	CodeInvalidToken            = "invalid_token" // RFC 6750, userinfo
+	CodeInvalidToken            = "invalid_token"      // RFC 6750, userinfo
+	CodeInsufficientScope       = "insufficient_scope" // RFC 6750, userinfo
 )
 
 // Error is a protocol error.
@@ -47,7 +48,7 @@ func statusOf(code string) int {
 		return http.StatusInternalServerError
 	case CodeTemporarilyUnavailable:
 		return http.StatusServiceUnavailable
-	case CodeAccessDenied:
+	case CodeAccessDenied, CodeInsufficientScope:
 		return http.StatusForbidden
 	default:
 		return http.StatusBadRequest
@@ -97,3 +98,7 @@ func (e *Error) RedirectURL(redirectURI, state, issuer string) (string, error) {
 	u.RawQuery = q.Encode()
 	return u.String(), nil
 }
+
+// CodeInvalidTarget is RFC 8707's error for a resource or audience the
+// client may not request.
+const CodeInvalidTarget = "invalid_target"

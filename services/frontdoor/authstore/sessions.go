@@ -1,0 +1,90 @@
+package authstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gatehouse-id/gatehouse/pkg/ids"
+)
+
+// Session is a signed-in browser. ID is public: it is the sid claim of the
+// tokens issued in the session; the cookie holds a separate secret.
+type Session struct {
+	ID           string
+	Env          string
+	UserID       string
+	ConnectionID string
+	// AuthTime is when the user last authenticated (OIDC auth_time).
+	AuthTime time.Time
+	// AMR lists the authentication methods used ("pwd"…).
+	AMR       []string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+const sessionColumns = `id, env, user_id, connection_id, auth_time, amr, created_at, expires_at`
+
+func scanSession(row pgx.Row) (*Session, error) {
+	var s Session
+	if err := row.Scan(&s.ID, &s.Env, &s.UserID, &s.ConnectionID, &s.AuthTime, &s.AMR, &s.CreatedAt, &s.ExpiresAt); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// CreateSession stores a new session for s.Env and s.UserID, authenticated
+// at s.AuthTime with s.AMR, created at now and lasting ttl. It returns the
+// session (with its new ID) and the secret token for the cookie: the only
+// time the token exists outside the browser.
+func (st *Store) CreateSession(ctx context.Context, s Session, now time.Time, ttl time.Duration) (*Session, string, error) {
+	token, hash, err := newSecret()
+	if err != nil {
+		return nil, "", err
+	}
+	if s.AMR == nil {
+		s.AMR = []string{}
+	}
+	out, err := scanSession(st.pool.QueryRow(ctx, `INSERT INTO frontdoor.sessions
+		(id, token_hash, env, user_id, connection_id, auth_time, amr, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+sessionColumns,
+		ids.New("ses"), hash, s.Env, s.UserID, s.ConnectionID, s.AuthTime, s.AMR, now, now.Add(ttl)))
+	if err != nil {
+		return nil, "", fmt.Errorf("create session of user %s: %w", s.UserID, err)
+	}
+	return out, token, nil
+}
+
+// SessionByToken returns the session of env whose cookie value is token, or
+// an error wrapping [ErrNotFound] when there is none or it has expired at
+// now.
+func (st *Store) SessionByToken(ctx context.Context, env, token string, now time.Time) (*Session, error) {
+	if !validSecret(token) {
+		return nil, fmt.Errorf("session: %w", ErrNotFound)
+	}
+	s, err := scanSession(st.pool.QueryRow(ctx, `SELECT `+sessionColumns+` FROM frontdoor.sessions
+		WHERE token_hash = $1 AND env = $2 AND expires_at > $3`, hashSecret(token), env, now))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("session: %w", ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up session: %w", err)
+	}
+	return s, nil
+}
+
+// DeleteSession ends the session of env whose cookie value is token; it
+// reports whether there was one.
+func (st *Store) DeleteSession(ctx context.Context, env, token string) (bool, error) {
+	if !validSecret(token) {
+		return false, nil
+	}
+	tag, err := st.pool.Exec(ctx, `DELETE FROM frontdoor.sessions WHERE token_hash = $1 AND env = $2`, hashSecret(token), env)
+	if err != nil {
+		return false, fmt.Errorf("delete session: %w", err)
+	}
+	return tag.RowsAffected() > 0, nil
+}

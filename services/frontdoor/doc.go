@@ -1,0 +1,54 @@
+// Package frontdoor is Gatehouse's OAuth 2.1 / OpenID Connect provider: the
+// HTTP edge where applications send their users to sign in and exchange
+// codes, refresh tokens and client credentials for tokens. At each step it
+// fires the tenant's workflows (DESIGN §3) through the worker and applies
+// their decisions; tokens are signed by the tokens service.
+//
+// # Routes
+//
+// Each environment has its own issuer ([Config.Issuer]): the default
+// environment is served at the root of the issuer URL, every other one
+// under /e/<env>. Relative to that base:
+//
+//	GET       /.well-known/openid-configuration  discovery (OIDC Discovery 1.0, RFC 8414)
+//	GET       /.well-known/jwks.json             the environment's signing keys
+//	GET       /oauth2/auth                       authorization endpoint (code + PKCE S256 only)
+//	POST      /oauth2/token                      authorization_code, refresh_token, client_credentials
+//	POST      /oauth2/revoke                     RFC 7009 revocation
+//	POST      /oauth2/introspect                 RFC 7662 introspection (confidential clients)
+//	GET, POST /oauth2/userinfo                   OIDC UserInfo (Bearer access token)
+//	GET, POST /oauth2/logout                     OIDC RP-initiated logout
+//	GET, POST /sign-in                           hosted sign-in page
+//
+// The token, revocation and userinfo endpoints answer CORS requests from
+// any origin (without credentials), for browser applications.
+//
+// # Sign-in
+//
+// /oauth2/auth checks the client and its redirect URI first (exact match;
+// on any doubt it shows an error page and never redirects), then the rest
+// of the request; errors after that go back to the client's redirect URI
+// with state and iss (RFC 9207). A valid session cookie answers at once
+// unless prompt=login or max_age ask for a fresh sign-in; otherwise the
+// browser goes to /sign-in, whose form posts back to /sign-in with the
+// authorization request in its URL. The sign-in page takes an email and
+// password: the attempt is counted by a per-account and a per-IP limiter,
+// user:existing_password_provided runs (its formErrors["p_password"] shows
+// next to the password field), the password is verified, then
+// user:post_authentication runs, a session is created and a single-use
+// code is issued. Forms are protected by a double-submit CSRF token.
+//
+// # Tokens
+//
+// Codes live 60 seconds, are stored hashed and are bound to the client,
+// the redirect URI, the PKCE challenge and the nonce; a second redemption
+// fails and revokes every token issued from the first. The token endpoint
+// runs user:tokens_generation on code exchange and refresh, and
+// m2m:token_generation on client credentials (except for the management
+// API audience, whose tokens workflows may not change). A workflow error
+// applies the workflow's failure policy: stop refuses the request, continue
+// goes on without the workflow's changes.
+//
+// Every request runs under a deadline ([Config.RequestTimeout]); every
+// protocol error is an oauth.Error.
+package frontdoor

@@ -1,0 +1,38 @@
+package frontdoor_test
+
+import (
+	"testing"
+)
+
+// TestFrontdoor runs every scenario against one platform: starting it is
+// the expensive part. Scenarios use their own users and applications, and
+// the ones that deploy workflows their own environment.
+func TestFrontdoor(t *testing.T) {
+	h := startPlatform(t)
+	for _, sc := range []struct {
+		name string
+		run  func(*testing.T, *harness)
+	}{
+		{"discovery", testDiscovery},
+		{"jwks", testJWKS},
+		{"client_credentials", testClientCredentials},
+		{"client_authentication", testClientAuthentication},
+		{"revoke_and_introspect", testRevokeAndIntrospect},
+		{"m2m_workflow", testM2MWorkflow},
+		{"m2m_workflow_failure_policy", testM2MWorkflowFailurePolicy},
+		{"oversized_and_repeated_parameters", testParameterLimits},
+		{"code_flow", testCodeFlow},
+		{"public_client", testPublicClient},
+		{"tokens_workflow", testTokensWorkflow},
+		{"sign_in_workflows", testSignInWorkflows},
+		{"authorization_request_attacks", testAuthorizationRequestAttacks},
+		{"code_reuse", testCodeReuse},
+		{"sign_in_form", testSignInForm},
+		{"userinfo_attacks", testUserinfoAttacks},
+		{"logout", testLogout},
+		{"expired_code", testExpiredCode},
+		{"brute_force", testBruteForce},
+	} {
+		t.Run(sc.name, func(t *testing.T) { sc.run(t, h) })
+	}
+}
