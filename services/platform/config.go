@@ -29,7 +29,7 @@ type Config struct {
 	NATSPort    int    // port of the embedded server; -1 = random
 	DatabaseURL string // empty → development PostgreSQL under DataDir
 	DataDir     string // embedded NATS store, dev PostgreSQL, compile cache
-	HTTPAddr    string // /metrics and /healthz (and later the frontdoor)
+	HTTPAddr    string // the frontdoor, /metrics and /healthz
 
 	WorkerConcurrency int
 	WorkerQueue       int
@@ -64,7 +64,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.NATSPort, "nats-port", c.NATSPort, "port of the embedded NATS server (-1: random)")
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL; empty starts a development PostgreSQL under -data-dir")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "working data: embedded NATS store, development PostgreSQL, compile cache")
-	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP listen address for /metrics and /healthz")
+	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP listen address: the frontdoor (OAuth/OIDC, hosted pages), /metrics and /healthz")
 	fs.IntVar(&c.WorkerConcurrency, "worker-concurrency", c.WorkerConcurrency, "executions a worker runs at once (0: 2×CPUs)")
 	fs.IntVar(&c.WorkerQueue, "worker-queue", c.WorkerQueue, "requests waiting for a worker slot before shedding (0: 64×concurrency)")
 	fs.IntVar(&c.MaxDecisionBytes, "worker-max-decision-bytes", c.MaxDecisionBytes, "largest decision a worker replies with (0: 512 KiB)")
