@@ -45,6 +45,9 @@ type Config struct {
 	MasterKeyFile string        // a file holding the master key
 	LogRetention  time.Duration // stored logs older than this are deleted
 	IssuerURL     string        // the OAuth issuer of the default environment
+	// Demo seeds the demo application, user, organization and workflow and
+	// serves /demo (development only; ignored with -env=production).
+	Demo bool
 }
 
 // DefaultConfig returns the defaults of every flag.
@@ -83,6 +86,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.MasterKeyFile, "master-key-file", c.MasterKeyFile, "file holding the master key that wraps the data keys (or set GATEHOUSE_MASTER_KEY; development generates one under -data-dir)")
 	fs.DurationVar(&c.LogRetention, "log-retention", c.LogRetention, "how long the logs service keeps runtime, build and sync logs")
 	fs.StringVar(&c.IssuerURL, "issuer-url", c.IssuerURL, "public base URL of Gatehouse: the token issuer of the default environment (others get <url>/e/<env>)")
+	fs.BoolVar(&c.Demo, "demo", c.Demo, "development only: seed a demo application, user and workflow and serve the demo at <issuer-url>/demo")
 	fs.BoolVar(&c.FetchAllowHTTP, "fetch-allow-http", c.FetchAllowHTTP, "let workflow fetch use plain http (development only)")
 }
 

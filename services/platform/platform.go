@@ -25,6 +25,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/pkg/modules"
 	"github.com/gatehouse-id/gatehouse/pkg/natsrpc"
 	"github.com/gatehouse-id/gatehouse/pkg/pgstore"
+	"github.com/gatehouse-id/gatehouse/services/demo"
 	"github.com/gatehouse-id/gatehouse/services/deployments"
 	"github.com/gatehouse-id/gatehouse/services/frontdoor"
 	"github.com/gatehouse-id/gatehouse/services/keys"
@@ -53,6 +54,9 @@ type Platform struct {
 	pgServer   *devpg.Server
 	pool       *pgxpool.Pool
 	dbURL      string
+
+	frontdoor *frontdoor.Server // nil unless the frontdoor runs here
+	demo      *demo.Demo        // nil unless the demo runs (see Config.Demo)
 }
 
 // NATS returns the platform's NATS connection (nil if no target needed one).
@@ -66,6 +70,9 @@ func (p *Platform) DatabaseURL() string { return p.dbURL }
 
 // HTTPAddr is the address the HTTP listener is bound to.
 func (p *Platform) HTTPAddr() string { return p.httpAddr }
+
+// Demo returns the development demo, or nil when it does not run.
+func (p *Platform) Demo() *demo.Demo { return p.demo }
 
 // Router is the HTTP router; targets mount their routes on it.
 func (p *Platform) Router() chi.Router { return p.router }
@@ -93,6 +100,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Platform, error)
 		return nil, err
 	}
 	p.running = running
+	p.startDemo(ctx)
 	if err := p.serveHTTP(); err != nil {
 		_ = running.Stop(context.WithoutCancel(ctx))
 		return nil, err
@@ -310,6 +318,7 @@ func (p *Platform) startFrontdoor(ctx context.Context) (func(context.Context) er
 		return nil, err
 	}
 	svc.Routes(p.router)
+	p.frontdoor = svc
 	return svc.Stop, nil
 }
 
@@ -323,6 +332,23 @@ func (p *Platform) startLogs(ctx context.Context) (func(context.Context) error, 
 		return nil, err
 	}
 	return svc.Stop, nil
+}
+
+// startDemo seeds the development demo and mounts /demo when cfg.Demo is
+// set, the mode is development and the frontdoor runs in this process. The
+// demo is a convenience: a failed seed is logged and the platform runs on.
+func (p *Platform) startDemo(ctx context.Context) {
+	if !p.cfg.Demo || p.cfg.Mode != ModeDevelopment || p.frontdoor == nil {
+		return
+	}
+	d, err := demo.Start(ctx, demo.Config{Logger: p.log, Identity: p.frontdoor.Identity(), NATS: p.nc,
+		DataDir: p.cfg.DataDir, IssuerURL: p.cfg.IssuerURL})
+	if err != nil {
+		p.log.Warn("the demo is not available", "err", err)
+		return
+	}
+	d.Routes(p.router)
+	p.demo = d
 }
 
 // engineValidator validates uploads by compiling them in the engine and

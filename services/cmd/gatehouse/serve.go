@@ -16,6 +16,7 @@ import (
 
 func serve(args []string) int {
 	cfg := platform.DefaultConfig()
+	cfg.Demo = true // development only: the platform ignores it with -env=production
 	fs := flag.NewFlagSet("gatehouse serve", flag.ContinueOnError)
 	cfg.RegisterFlags(fs)
 	listTargets := fs.Bool("list-targets", false, "list the targets and exit")
@@ -52,9 +53,16 @@ func serve(args []string) int {
 		return 1
 	}
 	fmt.Fprintf(os.Stderr, "\nGatehouse is up.\n  metrics:  http://%s/metrics\n  NATS:     %s\n  database: %s\n"+
-		"Write a workflow (README, five-minute walkthrough):\n  ./bin/gatehouse wf init my-workflow --trigger user:tokens_generation\n"+
-		"Press Ctrl-C to stop.\n\n",
+		"Write a workflow (README, five-minute walkthrough):\n  ./bin/gatehouse wf init my-workflow --trigger user:tokens_generation\n",
 		p.HTTPAddr(), p.NATSURL(), redact(p.DatabaseURL()))
+	if d := p.Demo(); d != nil {
+		// A throw-away user of the development demo: its password is
+		// printed on purpose so the demo can be tried at once.
+		fmt.Fprintf(os.Stderr, "Try the demo: open %s and sign in as the demo user\n  email:    %s\n  password: %s\n"+
+			"  (development demo credentials, kept in %s)\n",
+			d.URL(), d.Email(), d.Password(), d.StateFile())
+	}
+	fmt.Fprint(os.Stderr, "Press Ctrl-C to stop.\n\n")
 	<-ctx.Done()
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

@@ -1,0 +1,278 @@
+package demo_test
+
+import (
+	"context"
+	"html"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/gatehouse-id/gatehouse/pkg/envname"
+	"github.com/gatehouse-id/gatehouse/pkg/pgtest"
+	"github.com/gatehouse-id/gatehouse/services/demo"
+	"github.com/gatehouse-id/gatehouse/services/frontdoor/identity"
+	"github.com/gatehouse-id/gatehouse/services/platform"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// freeAddr returns a loopback address with a port free right now: the
+// issuer, and so the demo's redirect URI, must name the listener's port
+// before the platform starts.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func startPlatform(t *testing.T) *platform.Platform {
+	t.Helper()
+	addr := freeAddr(t)
+	cfg := platform.DefaultConfig()
+	cfg.DatabaseURL = pgtest.NewDatabase(t)
+	cfg.NATSPort = -1
+	cfg.HTTPAddr = addr
+	cfg.IssuerURL = "http://" + addr
+	cfg.DataDir = t.TempDir()
+	cfg.Demo = true
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	p, err := platform.Start(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := p.Stop(ctx); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	})
+	if p.Demo() == nil {
+		t.Fatal("the platform started without the demo in development")
+	}
+	return p
+}
+
+func TestSeedIsIdempotentAndTheDemoSignsInWithTheWorkflowClaim(t *testing.T) {
+	p := startPlatform(t)
+	d := p.Demo()
+	if want := "http://" + p.HTTPAddr() + "/demo"; d.URL() != want {
+		t.Errorf("demo URL %q, want %q", d.URL(), want)
+	}
+	fi, err := os.Stat(d.StateFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("state file mode %v, want 0600", fi.Mode().Perm())
+	}
+
+	// A second seed, as after a restart, finds everything and builds nothing.
+	pool, err := pgxpool.New(t.Context(), p.DatabaseURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	ids, err := identity.NewStore(pool, identity.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := demo.Start(t.Context(), demo.Config{Identity: ids, NATS: p.NATS(), DataDir: filepath.Dir(d.StateFile()),
+		IssuerURL: "http://" + p.HTTPAddr(), Logger: slog.New(slog.DiscardHandler),
+		Build: func(context.Context, string) ([]byte, error) {
+			t.Error("the second seed rebuilt the workflow although it is deployed")
+			return nil, io.EOF
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.ClientID() != d.ClientID() || again.UserID() != d.UserID() || again.Password() != d.Password() {
+		t.Errorf("second seed: client %s user %s, want client %s user %s and the same password",
+			again.ClientID(), again.UserID(), d.ClientID(), d.UserID())
+	}
+	apps, err := ids.ListApplications(t.Context(), envname.Default)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countApps(apps, demo.AppName); n != 1 {
+		t.Errorf("%d applications named %q after two seeds, want 1", n, demo.AppName)
+	}
+	users, err := ids.ListUsers(t.Context(), envname.Default, "", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != 1 || users[0].Email != demo.Email {
+		t.Errorf("users after two seeds: %+v, want only %s", users, demo.Email)
+	}
+	orgs, err := ids.ListUserOrganizations(t.Context(), envname.Default, d.UserID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(orgs) != 1 {
+		t.Errorf("the demo user is in %d organizations, want 1 (%s)", len(orgs), demo.OrgName)
+	}
+	if len(d.Password()) < 16 || identity.CheckPasswordPolicy(d.Password()) != nil {
+		t.Errorf("demo password of %d characters does not pass the policy", len(d.Password()))
+	}
+
+	b := newBrowser(t)
+	home := b.get(d.URL())
+	if home.Status != http.StatusOK || !strings.Contains(home.Body, "/demo/login") {
+		t.Fatalf("demo home: %d\n%s", home.Status, home.Body)
+	}
+	// The workflow went live when the platform started; its claim is in
+	// the tokens of the first sign-in.
+	result := b.signIn(d.URL()+"/login", d.Email(), d.Password())
+	for _, want := range []string{demo.AccessTokenClaim, "hello from a workflow", demo.IDTokenClaim,
+		d.UserID(), html.EscapeString(demo.Email), "id_token_hint=", "post_logout_redirect_uri="} {
+		if !strings.Contains(result, want) {
+			t.Errorf("callback page lacks %q:\n%s", want, result)
+		}
+	}
+	if !regexp.MustCompile(`id="sub">` + regexp.QuoteMeta(d.UserID()) + `<`).MatchString(result) {
+		t.Errorf("callback page does not show the user's sub %s", d.UserID())
+	}
+
+	// Replaying the callback fails cleanly: the flow cookie is single use.
+	replay := b.get(d.URL() + "/callback?code=x&state=y")
+	if replay.Status != http.StatusBadRequest || !strings.Contains(replay.Body, "state does not match") {
+		t.Errorf("replayed callback: %d\n%s", replay.Status, replay.Body)
+	}
+}
+
+func countApps(apps []identity.Application, name string) int {
+	n := 0
+	for _, a := range apps {
+		if a.Name == name {
+			n++
+		}
+	}
+	return n
+}
+
+// browser is a user agent with a cookie jar that does not follow
+// redirects, so that every hop can be checked.
+type browser struct {
+	t *testing.T
+	c *http.Client
+}
+
+func newBrowser(t *testing.T) *browser {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &browser{t: t, c: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+type page struct {
+	Status   int
+	Body     string
+	Location string
+}
+
+func (b *browser) do(req *http.Request) page {
+	b.t.Helper()
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	loc := resp.Header.Get("Location")
+	if loc != "" {
+		u, err := req.URL.Parse(loc)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		loc = u.String()
+	}
+	return page{Status: resp.StatusCode, Body: string(body), Location: loc}
+}
+
+func (b *browser) get(u string) page {
+	b.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return b.do(req)
+}
+
+func (b *browser) post(u string, form url.Values) page {
+	b.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+// redirect expects p to be a 303 or 302 and returns where it goes.
+func (b *browser) redirect(what string, p page) string {
+	b.t.Helper()
+	if (p.Status != http.StatusSeeOther && p.Status != http.StatusFound) || p.Location == "" {
+		b.t.Fatalf("%s: %d to %q, want a redirect\n%s", what, p.Status, p.Location, p.Body)
+	}
+	return p.Location
+}
+
+var (
+	formAction = regexp.MustCompile(`<form method="post" action="([^"]*)"`)
+	csrfInput  = regexp.MustCompile(`name="csrf_token" value="([^"]*)"`)
+)
+
+// signIn follows the demo's sign-in through the frontdoor's sign-in form
+// and returns the body of the demo's callback page.
+func (b *browser) signIn(loginURL, email, password string) string {
+	b.t.Helper()
+	auth := b.redirect("demo login", b.get(loginURL))
+	au, err := url.Parse(auth)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if q := au.Query(); q.Get("code_challenge_method") != "S256" || q.Get("nonce") == "" || q.Get("state") == "" {
+		b.t.Fatalf("authorization request %s lacks PKCE S256, nonce or state", auth)
+	}
+	signInURL := b.redirect("authorization request", b.get(auth))
+	form := b.get(signInURL)
+	a, c := formAction.FindStringSubmatch(form.Body), csrfInput.FindStringSubmatch(form.Body)
+	if form.Status != http.StatusOK || a == nil || c == nil {
+		b.t.Fatalf("sign-in page: %d, no form with a CSRF token\n%s", form.Status, form.Body)
+	}
+	action, err := url.Parse(signInURL)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	action, err = action.Parse(html.UnescapeString(a[1]))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	callback := b.redirect("sign-in", b.post(action.String(), url.Values{
+		"csrf_token": {html.UnescapeString(c[1])}, "email": {email}, "p_password": {password}}))
+	if !strings.Contains(callback, "/demo/callback?") {
+		b.t.Fatalf("sign-in redirected to %s, want the demo callback", callback)
+	}
+	p := b.get(callback)
+	if p.Status != http.StatusOK {
+		b.t.Fatalf("demo callback: %d\n%s", p.Status, p.Body)
+	}
+	return p.Body
+}
