@@ -62,9 +62,9 @@ func (s *Server) parseAuthRequest(ctx context.Context, env string, q url.Values)
 	if clientID == "" {
 		return nil, failPage("The request does not say which application it is for (client_id is missing).")
 	}
-	app, err := s.ids.ApplicationByClientID(ctx, clientID)
+	app, err := s.ids.GetApplication(ctx, env, clientID)
 	switch {
-	case errors.Is(err, identity.ErrNotFound) || (err == nil && app.Env != env):
+	case errors.Is(err, identity.ErrNotFound):
 		return nil, failPage("The application it names is not registered here.")
 	case err != nil:
 		s.log.ErrorContext(ctx, "authorize: look up client", "client_id", clientID, "error", err)

@@ -46,29 +46,27 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form u
 		return nil, oauth.Errorf(oauth.CodeInvalidClient, "client authentication is required: send client_id (and client_secret for a confidential client)")
 	}
 	if secret != "" {
-		app, err := s.ids.VerifyClientSecret(ctx, id, secret)
+		app, err := s.ids.VerifyClientSecret(ctx, env, id, secret)
 		switch {
 		case errors.Is(err, identity.ErrInvalidCredentials):
 			return nil, errClientAuth()
 		case err != nil:
 			s.log.ErrorContext(ctx, "verify client secret", "client_id", id, "error", err)
 			return nil, oauth.Errorf(oauth.CodeServerError, "client authentication could not be checked; try again")
-		case app.Env != env:
-			return nil, errClientAuth()
 		}
 		return app, nil
 	}
 	if !allowPublic {
 		return nil, errClientAuth()
 	}
-	app, err := s.ids.ApplicationByClientID(ctx, id)
+	app, err := s.ids.GetApplication(ctx, env, id)
 	switch {
 	case errors.Is(err, identity.ErrNotFound):
 		return nil, errClientAuth()
 	case err != nil:
 		s.log.ErrorContext(ctx, "look up client", "client_id", id, "error", err)
 		return nil, oauth.Errorf(oauth.CodeServerError, "client authentication could not be checked; try again")
-	case app.Env != env || app.Type.Confidential():
+	case app.Type.Confidential():
 		return nil, errClientAuth()
 	}
 	return app, nil

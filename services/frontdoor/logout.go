@@ -73,8 +73,8 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	var app *identity.Application
 	if clientID != "" {
-		app, err = s.ids.ApplicationByClientID(ctx, clientID)
-		if errors.Is(err, identity.ErrNotFound) || (err == nil && app.Env != env) {
+		app, err = s.ids.GetApplication(ctx, env, clientID)
+		if errors.Is(err, identity.ErrNotFound) {
 			logoutError(w, "The application named in the sign-out request is not registered here.")
 			return
 		}

@@ -266,22 +266,6 @@ func (s *Store) GetApplication(ctx context.Context, env, clientID string) (*Appl
 	return a, nil
 }
 
-// ApplicationByClientID returns the application with this client id,
-// whatever its environment (Application.Env tells which), or an error
-// wrapping [ErrNotFound]. It serves OAuth endpoints, where the client id is
-// all there is.
-func (s *Store) ApplicationByClientID(ctx context.Context, clientID string) (*Application, error) {
-	a, err := scanApp(s.pool.QueryRow(ctx, `SELECT `+appColumns+` FROM frontdoor.applications
-		WHERE client_id = $1`, clientID))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("application %s: %w", clientID, ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get application %s: %w", clientID, err)
-	}
-	return a, nil
-}
-
 // ListApplications returns the applications of env in creation order.
 func (s *Store) ListApplications(ctx context.Context, env string) ([]Application, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+appColumns+` FROM frontdoor.applications
@@ -395,12 +379,12 @@ func (s *Store) DeleteApplication(ctx context.Context, env, clientID string) err
 // VerifyClientSecret authenticates a confidential client: it returns the
 // application when secret is its current client secret (compared in
 // constant time), and [ErrInvalidCredentials] itself, unwrapped, for an
-// unknown client id, a public client or a wrong secret. Other errors are
-// the database's, wrapped.
-func (s *Store) VerifyClientSecret(ctx context.Context, clientID, secret string) (*Application, error) {
+// unknown client id (in env), a public client or a wrong secret. Other
+// errors are the database's, wrapped.
+func (s *Store) VerifyClientSecret(ctx context.Context, env, clientID, secret string) (*Application, error) {
 	var hash []byte
 	a, err := scanApp(s.pool.QueryRow(ctx, `SELECT `+appColumns+`, client_secret_hash FROM frontdoor.applications
-		WHERE client_id = $1`, clientID), &hash)
+		WHERE env = $1 AND client_id = $2`, env, clientID), &hash)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrInvalidCredentials
 	}

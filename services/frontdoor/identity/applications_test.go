@@ -79,14 +79,14 @@ func TestCreateApplications(t *testing.T) {
 	if got.Name != "Web" || !slices.Equal(got.RedirectURIs, web.RedirectURIs) || !slices.Equal(got.PostLogoutRedirectURIs, web.PostLogoutRedirectURIs) {
 		t.Fatalf("GetApplication = %+v", got)
 	}
-	byID, err := s.ApplicationByClientID(ctx, native.ClientID)
+	byID, err := s.GetApplication(ctx, env, native.ClientID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if byID.Env != env || byID.Type != identity.AppNative || len(byID.RedirectURIs) != 3 {
-		t.Fatalf("ApplicationByClientID = %+v", byID)
+		t.Fatalf("GetApplication = %+v", byID)
 	}
-	_, err = s.ApplicationByClientID(ctx, "0123456789abcdef0123456789abcdef")
+	_, err = s.GetApplication(ctx, env, "0123456789abcdef0123456789abcdef")
 	wantErr(t, err, identity.ErrNotFound)
 	if _, err := s.EnsureEnvironment(ctx, "staging", ""); err != nil {
 		t.Fatal(err)
@@ -161,7 +161,7 @@ func TestVerifyClientSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	got, err := s.VerifyClientSecret(ctx, app.ClientID, secret)
+	got, err := s.VerifyClientSecret(ctx, env, app.ClientID, secret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,12 +181,19 @@ func TestVerifyClientSecret(t *testing.T) {
 		"public client":        {spa.ClientID, ""},
 		"another app's secret": {spa.ClientID, secret},
 	} {
-		if got, err := s.VerifyClientSecret(ctx, c.clientID, c.secret); err != identity.ErrInvalidCredentials || got != nil { // the contract is the unwrapped value
+		if got, err := s.VerifyClientSecret(ctx, env, c.clientID, c.secret); err != identity.ErrInvalidCredentials || got != nil { // the contract is the unwrapped value
 			t.Errorf("%s: VerifyClientSecret = %v, %v; want nil, ErrInvalidCredentials itself", name, got, err)
 		}
 	}
 
 	// Rotation: the new secret works, the old one stops at once.
+	// The right secret in another environment authenticates nothing.
+	if _, err := s.EnsureEnvironment(ctx, "staging", ""); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.VerifyClientSecret(ctx, "staging", app.ClientID, secret); err != identity.ErrInvalidCredentials || got != nil {
+		t.Fatalf("verify in another environment: %+v %v", got, err)
+	}
 	rotated, err := s.RotateClientSecret(ctx, env, app.ClientID)
 	if err != nil {
 		t.Fatal(err)
@@ -194,10 +201,10 @@ func TestVerifyClientSecret(t *testing.T) {
 	if rotated == secret {
 		t.Fatal("rotation returned the same secret")
 	}
-	if _, err := s.VerifyClientSecret(ctx, app.ClientID, rotated); err != nil {
+	if _, err := s.VerifyClientSecret(ctx, env, app.ClientID, rotated); err != nil {
 		t.Fatalf("rotated secret: %v", err)
 	}
-	if _, err := s.VerifyClientSecret(ctx, app.ClientID, secret); err != identity.ErrInvalidCredentials {
+	if _, err := s.VerifyClientSecret(ctx, env, app.ClientID, secret); err != identity.ErrInvalidCredentials {
 		t.Fatalf("old secret after rotation: %v", err)
 	}
 	_, err = s.RotateClientSecret(ctx, env, spa.ClientID)
@@ -232,7 +239,7 @@ func TestUpdateAndDeleteApplication(t *testing.T) {
 		t.Fatal("redirect URIs were not replaced")
 	}
 	// The secret survives an update.
-	if _, err := s.VerifyClientSecret(ctx, app.ClientID, secret); err != nil {
+	if _, err := s.VerifyClientSecret(ctx, env, app.ClientID, secret); err != nil {
 		t.Fatalf("secret after update: %v", err)
 	}
 	// Clearing the grants restores the type's default.
@@ -267,7 +274,7 @@ func TestUpdateAndDeleteApplication(t *testing.T) {
 	wantErr(t, s.DeleteApplication(ctx, env, app.ClientID), identity.ErrNotFound)
 	_, err = s.GetApplication(ctx, env, app.ClientID)
 	wantErr(t, err, identity.ErrNotFound)
-	if _, err := s.VerifyClientSecret(ctx, app.ClientID, secret); err != identity.ErrInvalidCredentials {
+	if _, err := s.VerifyClientSecret(ctx, env, app.ClientID, secret); err != identity.ErrInvalidCredentials {
 		t.Fatalf("secret of a deleted application: %v", err)
 	}
 }

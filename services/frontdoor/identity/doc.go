@@ -7,9 +7,8 @@
 // Identifiers follow Kinde's shapes: users kp_…, organizations org_…,
 // connections conn_… (each followed by 32 time-ordered hex digits), and
 // client ids of 32 hex digits. Every row carries its environment, and every
-// [Store] method is scoped to one, except [Store.ApplicationByClientID] and
-// [Store.VerifyClientSecret], which serve OAuth endpoints where the client id
-// is all there is.
+// [Store] method is scoped to one: an OAuth endpoint knows its environment
+// from its issuer, so a client of another environment is simply not found.
 //
 // # Passwords
 //

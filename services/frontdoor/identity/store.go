@@ -41,8 +41,7 @@ type Config struct {
 
 // Store reads and writes the frontdoor's identity data in PostgreSQL schema
 // [Schema]. Every method takes the environment the data belongs to; ids are
-// never looked up across environments except a client id by
-// [Store.ApplicationByClientID]. It is safe for concurrent use.
+// never looked up across environments. It is safe for concurrent use.
 type Store struct {
 	pool   *pgxpool.Pool
 	hasher *PasswordHasher
