@@ -3,14 +3,13 @@ package natstest
 import (
 	"context"
 	"log/slog"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
 
 	"github.com/gatehouse-id/gatehouse/pkg/embednats"
+	"github.com/gatehouse-id/gatehouse/pkg/testlog"
 )
 
 // Start starts an embedded NATS server with JetStream on a random port and a
@@ -19,19 +18,15 @@ func Start(t testing.TB) *embednats.Server {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	w := &testWriter{t: t}
 	s, err := embednats.Start(ctx, embednats.Options{
 		StoreDir: t.TempDir(),
 		Port:     -1,
-		Logger:   slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Logger:   testlog.New(t, slog.LevelWarn),
 	})
 	if err != nil {
 		t.Fatalf("natstest: %v", err)
 	}
-	t.Cleanup(func() {
-		s.Shutdown()
-		w.close()
-	})
+	t.Cleanup(s.Shutdown) // before the logger's cleanup, registered earlier
 	return s
 }
 
@@ -44,27 +39,4 @@ func Connect(t testing.TB, s *embednats.Server, opts ...nats.Option) *nats.Conn 
 	}
 	t.Cleanup(nc.Close)
 	return nc
-}
-
-// testWriter sends log lines to the test log until the test cleans up; later
-// lines are dropped, since logging after a test ends panics.
-type testWriter struct {
-	t      testing.TB
-	mu     sync.Mutex
-	closed bool
-}
-
-func (w *testWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.closed {
-		w.t.Log(strings.TrimRight(string(p), "\n"))
-	}
-	return len(p), nil
-}
-
-func (w *testWriter) close() {
-	w.mu.Lock()
-	w.closed = true
-	w.mu.Unlock()
 }

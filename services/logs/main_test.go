@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/pkg/natstest"
 	"github.com/gatehouse-id/gatehouse/pkg/pgstore"
 	"github.com/gatehouse-id/gatehouse/pkg/pgtest"
+	"github.com/gatehouse-id/gatehouse/pkg/testlog"
 	"github.com/gatehouse-id/gatehouse/services/logs"
 	"github.com/gatehouse-id/gatehouse/services/logs/api"
 )
@@ -243,31 +242,6 @@ func runtimeRecord(id, env string, t time.Time) api.Record {
 }
 
 // testLogger writes warnings to the test log until the test cleans up.
-func testLogger(t testing.TB) *slog.Logger {
-	w := &testWriter{t: t}
-	t.Cleanup(w.close)
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
-}
-
-type testWriter struct {
-	t      testing.TB
-	mu     sync.Mutex
-	closed bool
-}
-
-func (w *testWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.closed {
-		w.t.Log(strings.TrimRight(string(p), "\n"))
-	}
-	return len(p), nil
-}
-
-func (w *testWriter) close() {
-	w.mu.Lock()
-	w.closed = true
-	w.mu.Unlock()
-}
+func testLogger(t testing.TB) *slog.Logger { return testlog.New(t, slog.LevelWarn) }
 
 func id(prefix string, i int) string { return fmt.Sprintf("%s_%05d", prefix, i) }

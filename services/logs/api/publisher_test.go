@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gatehouse-id/gatehouse/pkg/natstest"
+	"github.com/gatehouse-id/gatehouse/pkg/testlog"
 	"github.com/gatehouse-id/gatehouse/services/logs/api"
 )
 
@@ -237,29 +236,4 @@ func TestFullBufferDropsAndCounts(t *testing.T) {
 }
 
 // testLogger writes warnings to the test log until the test cleans up.
-func testLogger(t *testing.T) *slog.Logger {
-	w := &testWriter{t: t}
-	t.Cleanup(w.close)
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
-}
-
-type testWriter struct {
-	t      *testing.T
-	mu     sync.Mutex
-	closed bool
-}
-
-func (w *testWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.closed {
-		w.t.Log(strings.TrimRight(string(p), "\n"))
-	}
-	return len(p), nil
-}
-
-func (w *testWriter) close() {
-	w.mu.Lock()
-	w.closed = true
-	w.mu.Unlock()
-}
+func testLogger(t *testing.T) *slog.Logger { return testlog.New(t, slog.LevelWarn) }
