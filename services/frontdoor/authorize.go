@@ -163,18 +163,29 @@ func badQuery(w http.ResponseWriter, e *oauth.Error) {
 		Text: "The request is malformed: " + e.Description + "."})
 }
 
+// authRequestOf reads and checks the authorization request in r's query.
+// When it is not valid, the answer (an error page, or an error sent back to
+// the client) is written and ok is false.
+func (s *Server) authRequestOf(w http.ResponseWriter, r *http.Request) (ar *authRequest, ok bool) {
+	q, e := parseQuery(r)
+	if e != nil {
+		badQuery(w, e)
+		return nil, false
+	}
+	ar, f := s.parseAuthRequest(r.Context(), envOf(r.Context()), q)
+	if f != nil {
+		s.fail(w, r, ar, f)
+		return nil, false
+	}
+	return ar, true
+}
+
 // authorize serves GET /oauth2/auth.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	env := envOf(ctx)
-	q, e := parseQuery(r)
-	if e != nil {
-		badQuery(w, e)
-		return
-	}
-	ar, f := s.parseAuthRequest(ctx, env, q)
-	if f != nil {
-		s.fail(w, r, ar, f)
+	ar, ok := s.authRequestOf(w, r)
+	if !ok {
 		return
 	}
 	sess, err := s.currentSession(ctx, r, env)

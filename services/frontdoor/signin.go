@@ -32,16 +32,9 @@ const amrPassword = "pwd"
 // signInPage serves GET /sign-in: the form for the authorization request
 // in the query.
 func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	env := envOf(ctx)
-	q, e := parseQuery(r)
-	if e != nil {
-		badQuery(w, e)
-		return
-	}
-	ar, f := s.parseAuthRequest(ctx, env, q)
-	if f != nil {
-		s.fail(w, r, ar, f)
+	env := envOf(r.Context())
+	ar, ok := s.authRequestOf(w, r)
+	if !ok {
 		return
 	}
 	csrf, err := s.csrfToken(w, r, env)

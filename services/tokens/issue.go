@@ -89,6 +89,31 @@ func (s *Service) issueCode(ctx context.Context, req api.IssueRequest, key *sign
 	return b.resp, nil
 }
 
+// accessClaims returns the standard claims of an access token and its jti:
+// the audience defaults to the client.
+func accessClaims(iss, subject, clientID string, aud, scope []string, now, exp time.Time) (claimSet, string) {
+	jti := ids.New("at")
+	c := claimSet{}
+	c.set("iss", iss)
+	c.set("sub", subject)
+	c.audience(audienceOr(aud, clientID))
+	c["exp"] = exp.Unix()
+	c["iat"] = now.Unix()
+	c.set("jti", jti)
+	c.set("client_id", clientID)
+	c.set("azp", clientID)
+	c.set("scope", scopeString(scope))
+	return c, jti
+}
+
+// audienceOr returns aud, or the client alone when it is empty.
+func audienceOr(aud []string, clientID string) []string {
+	if len(aud) == 0 {
+		return []string{clientID}
+	}
+	return aud
+}
+
 // buildUser signs the access token, the ID token when the scope has openid,
 // and makes a refresh token when withRefresh is set.
 func (s *Service) buildUser(req api.IssueRequest, g grant, key *signingKey, lt lifetimes, now time.Time, withRefresh bool) (*built, error) {
@@ -96,23 +121,8 @@ func (s *Service) buildUser(req api.IssueRequest, g grant, key *signingKey, lt l
 	if iss == "" {
 		return nil, invalid("environment %s has no issuer URL", req.Env)
 	}
-	aud := g.audience
-	if len(aud) == 0 {
-		aud = []string{g.clientID}
-	}
-	jti := ids.New("at")
 	exp := now.Add(lt.access)
-
-	at := claimSet{}
-	at.set("iss", iss)
-	at.set("sub", g.subject)
-	at.audience(aud)
-	at["exp"] = exp.Unix()
-	at["iat"] = now.Unix()
-	at.set("jti", jti)
-	at.set("client_id", g.clientID)
-	at.set("azp", g.clientID)
-	at.set("scope", scopeString(g.scope))
+	at, jti := accessClaims(iss, g.subject, g.clientID, g.audience, g.scope, now, exp)
 	at.set("org_code", g.orgCode)
 	at.set("amr", g.amr)
 	at.set("acr", g.acr)
@@ -194,23 +204,9 @@ func (s *Service) issueM2M(ctx context.Context, req api.IssueRequest, key *signi
 		return api.IssueResponse{}, invalid("environment %s has no issuer URL", req.Env)
 	}
 	now := s.now().Truncate(time.Second)
-	aud := req.Audience
-	if len(aud) == 0 {
-		aud = []string{req.ClientID}
-	}
-	jti := ids.New("at")
+	aud := audienceOr(req.Audience, req.ClientID)
 	exp := now.Add(lt.access)
-
-	c := claimSet{}
-	c.set("iss", iss)
-	c.set("sub", req.ClientID)
-	c.audience(aud)
-	c["exp"] = exp.Unix()
-	c["iat"] = now.Unix()
-	c.set("jti", jti)
-	c.set("client_id", req.ClientID)
-	c.set("azp", req.ClientID)
-	c.set("scope", scopeString(req.Scope))
+	c, jti := accessClaims(iss, req.ClientID, req.ClientID, aud, req.Scope, now, exp)
 	c.set("gty", api.GrantTypeClientCredentials)
 	c.set("org_code", req.OrgCode)
 	if err := c.addCaller("accessClaims", req.AccessClaims); err != nil {
