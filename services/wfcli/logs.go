@@ -149,7 +149,7 @@ func (c *cli) logs(ctx context.Context, nc *nats.Conn, q logsQuery) error {
 	if !q.asJSON {
 		switch {
 		case len(resp.Records) == 0 && !q.follow:
-			fmt.Fprintf(c.stdout, "no %s logs in environment %s match\n", q.req.Kind, q.req.Env)
+			fmt.Fprintf(c.stdout, "no %s logs in environment %s match (logs are stored a moment after the event: run again, or use --follow)\n", q.req.Kind, q.req.Env)
 		case resp.NextCursor != "":
 			fmt.Fprintf(c.stderr, "(the newest %d records; narrow with --since, --workflow or --deployment, or raise --limit)\n", len(resp.Records))
 		}
