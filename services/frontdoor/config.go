@@ -48,9 +48,10 @@ type Config struct {
 	// the others — with no trailing slash. Cookies are Secure when it is
 	// https.
 	Issuer func(env string) string
-	// ManagementAudience, if set, returns the audience of the management
-	// API in an environment: client credentials tokens for it skip
-	// m2m:token_generation.
+	// ManagementAudience returns the audience of the management API in an
+	// environment: tokens for it are the only ones the API accepts, and
+	// client credentials requests for it skip m2m:token_generation.
+	// Default: the issuer followed by /api.
 	ManagementAudience func(env string) string
 	// Identity configures the identity store (argon2id parameters…).
 	Identity identity.Config
@@ -98,6 +99,9 @@ func (c Config) withDefaults() (Config, error) {
 	var errs []error
 	if c.Issuer == nil {
 		errs = append(errs, errors.New("Issuer is required"))
+	} else if c.ManagementAudience == nil {
+		issuer := c.Issuer
+		c.ManagementAudience = func(env string) string { return issuer(env) + "/api" }
 	}
 	for name, d := range map[string]time.Duration{"CodeTTL": c.CodeTTL, "SessionTTL": c.SessionTTL,
 		"RequestTimeout": c.RequestTimeout, "CodeRetention": c.CodeRetention} {
@@ -118,3 +122,6 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	return c, nil
 }
+
+// managementAudience is the management API audience of env.
+func (c Config) managementAudience(env string) string { return c.ManagementAudience(env) }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/services/frontdoor/authstore"
 	"github.com/gatehouse-id/gatehouse/services/frontdoor/identity"
+	"github.com/gatehouse-id/gatehouse/services/frontdoor/mgmt"
 	wapi "github.com/gatehouse-id/gatehouse/services/worker/api"
 )
 
@@ -29,6 +30,7 @@ type Server struct {
 	triggers *wapi.Client
 	jwks     *jwksCache
 	envs     *envCache
+	mgmt     *mgmt.API
 	now      func() time.Time
 
 	stopOnce sync.Once
@@ -65,8 +67,14 @@ func Start(ctx context.Context, nc *nats.Conn, pool *pgxpool.Pool, cfg Config) (
 		_ = triggers.Close()
 		return nil, fmt.Errorf("frontdoor: %w", err)
 	}
+	api, err := mgmt.New(mgmt.Config{Logger: log, NATS: nc, Identity: ids, Env: envOf, Audience: cfg.managementAudience})
+	if err != nil {
+		_ = triggers.Close()
+		_ = jwks.close()
+		return nil, fmt.Errorf("frontdoor: %w", err)
+	}
 	s := &Server{cfg: cfg, log: log, nc: nc, ids: ids, auth: authstore.New(pool), triggers: triggers,
-		jwks: jwks, envs: newEnvCache(ids), now: cfg.Now,
+		jwks: jwks, envs: newEnvCache(ids), mgmt: api, now: cfg.Now,
 		stopping: make(chan struct{}), done: make(chan struct{})}
 	go s.pruneLoop()
 	return s, nil
@@ -126,6 +134,11 @@ func (s *Server) envRoutes(r chi.Router) {
 	r.Post(pathLogout, s.logout)
 	r.Get(pathSignIn, s.signInPage)
 	r.Post(pathSignIn, s.signIn)
+	r.Get(pathSignUp, s.signUpPage)
+	r.Post(pathSignUp, s.signUp)
+	r.Get(pathAccountPlan, s.accountPlanPage)
+	r.Post(pathAccountPlan, s.accountPlan)
+	r.Route(pathAPI, s.mgmt.Routes)
 }
 
 // Paths relative to an environment's base URL (its issuer).
@@ -139,6 +152,12 @@ const (
 	pathUserinfo   = "/oauth2/userinfo"
 	pathLogout     = "/oauth2/logout"
 	pathSignIn     = "/sign-in"
+	pathSignUp     = "/sign-up"
+	// pathAccountPlan is the self-serve page where a signed-in user
+	// changes or cancels their plan.
+	pathAccountPlan = "/account/plan"
+	// pathAPI is the management API (package mgmt).
+	pathAPI = "/api/v1"
 )
 
 // guard gives every request its deadline and refuses requests once the
