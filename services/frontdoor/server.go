@@ -67,15 +67,16 @@ func Start(ctx context.Context, nc *nats.Conn, pool *pgxpool.Pool, cfg Config) (
 		_ = triggers.Close()
 		return nil, fmt.Errorf("frontdoor: %w", err)
 	}
-	api, err := mgmt.New(mgmt.Config{Logger: log, NATS: nc, Identity: ids, Env: envOf, Audience: cfg.managementAudience})
+	s := &Server{cfg: cfg, log: log, nc: nc, ids: ids, auth: authstore.New(pool), triggers: triggers,
+		jwks: jwks, envs: newEnvCache(ids), now: cfg.Now,
+		stopping: make(chan struct{}), done: make(chan struct{})}
+	s.mgmt, err = mgmt.New(mgmt.Config{Logger: log, NATS: nc, Identity: ids, Env: envOf,
+		Audience: cfg.managementAudience, Plans: s})
 	if err != nil {
 		_ = triggers.Close()
 		_ = jwks.close()
 		return nil, fmt.Errorf("frontdoor: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log, nc: nc, ids: ids, auth: authstore.New(pool), triggers: triggers,
-		jwks: jwks, envs: newEnvCache(ids), mgmt: api, now: cfg.Now,
-		stopping: make(chan struct{}), done: make(chan struct{})}
 	go s.pruneLoop()
 	return s, nil
 }

@@ -26,6 +26,8 @@ type Config struct {
 	// Audience returns the management API audience of an environment:
 	// the aud a token must carry.
 	Audience func(env string) string
+	// Plans changes and cancels users' plans (see plans.go).
+	Plans Plans
 }
 
 // API serves the management API.
@@ -47,6 +49,7 @@ func New(cfg Config) (*API, error) {
 
 // Routes adds the API's routes to r, which is mounted at /api/v1.
 func (a *API) Routes(r chi.Router) {
+	a.planRoutes(r)
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "not implemented", http.StatusNotImplemented)
 	})
