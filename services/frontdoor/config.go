@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/gatehouse-id/gatehouse/services/frontdoor/identity"
 )
 
@@ -42,6 +44,8 @@ var (
 // Config wires the frontdoor.
 type Config struct {
 	Logger *slog.Logger
+	// Registerer receives the frontdoor's metrics; nil registers nowhere.
+	Registerer prometheus.Registerer
 	// Issuer returns the issuer URL of an environment (required): the
 	// public URL under which that environment's routes are served — the
 	// root of the HTTP listener for the default environment, /e/<env> for

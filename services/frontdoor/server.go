@@ -31,6 +31,7 @@ type Server struct {
 	jwks     *jwksCache
 	envs     *envCache
 	mgmt     *mgmt.API
+	metrics  *metrics
 	now      func() time.Time
 
 	stopOnce sync.Once
@@ -68,7 +69,7 @@ func Start(ctx context.Context, nc *nats.Conn, pool *pgxpool.Pool, cfg Config) (
 		return nil, fmt.Errorf("frontdoor: %w", err)
 	}
 	s := &Server{cfg: cfg, log: log, nc: nc, ids: ids, auth: authstore.New(pool), triggers: triggers,
-		jwks: jwks, envs: newEnvCache(ids), now: cfg.Now,
+		jwks: jwks, envs: newEnvCache(ids), metrics: newMetrics(cfg.Registerer), now: cfg.Now,
 		stopping: make(chan struct{}), done: make(chan struct{})}
 	s.mgmt, err = mgmt.New(mgmt.Config{Logger: log, NATS: nc, Identity: ids, Env: envOf,
 		Audience: cfg.managementAudience, Plans: s})
@@ -104,11 +105,11 @@ func (s *Server) Identity() *identity.Store { return s.ids }
 // the root, the others' under /e/{env} (see the package documentation).
 func (s *Server) Routes(r chi.Router) {
 	r.Group(func(r chi.Router) {
-		r.Use(s.guard, s.defaultEnv)
+		r.Use(s.metrics.instrument, s.guard, s.defaultEnv)
 		s.envRoutes(r)
 	})
 	r.Route("/e/{env}", func(r chi.Router) {
-		r.Use(s.guard, s.namedEnv)
+		r.Use(s.metrics.instrument, s.guard, s.namedEnv)
 		s.envRoutes(r)
 	})
 }

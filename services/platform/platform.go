@@ -312,7 +312,7 @@ func (p *Platform) startFrontdoor(ctx context.Context) (func(context.Context) er
 	if err := p.migrate(ctx, frontdoor.Schema); err != nil {
 		return nil, err
 	}
-	svc, err := frontdoor.Start(ctx, p.nc, p.pool, frontdoor.Config{Logger: p.log,
+	svc, err := frontdoor.Start(ctx, p.nc, p.pool, frontdoor.Config{Logger: p.log, Registerer: p.registry,
 		Issuer: p.cfg.Issuer, ManagementAudience: p.cfg.ManagementAudience})
 	if err != nil {
 		return nil, err
