@@ -51,20 +51,19 @@ type SignOut struct {
 	Fields  map[string]string
 }
 
-// Render writes page with HTTP status status. page is a SignIn, Message or
-// SignOut.
-func Render(w http.ResponseWriter, status int, page any) {
-	var name, title string
-	switch p := page.(type) {
-	case SignIn:
-		name, title = "signin.html", "Sign in"
-	case Message:
-		name, title = "message.html", p.Title
-	case SignOut:
-		name, title = "signout.html", "Sign out"
-	default:
-		panic(fmt.Sprintf("pages: no template for %T", page))
-	}
+// Page is a page type: each one names its template and its title. Page
+// types live in files named after them.
+type Page interface {
+	template() (name, title string)
+}
+
+func (SignIn) template() (string, string)    { return "signin.html", "Sign in" }
+func (p Message) template() (string, string) { return "message.html", p.Title }
+func (SignOut) template() (string, string)   { return "signout.html", "Sign out" }
+
+// Render writes page with HTTP status status.
+func Render(w http.ResponseWriter, status int, page Page) {
+	name, title := page.template()
 	var buf bytes.Buffer
 	err := templates.ExecuteTemplate(&buf, name, struct {
 		Title string
