@@ -128,7 +128,7 @@ func testBruteForce(t *testing.T, h *harness) {
 			}
 		}
 		p := try("Target@Example.com", password)
-		if p.Status != http.StatusTooManyRequests || !strings.Contains(p.Body, "Too many sign-in attempts") ||
+		if p.Status != http.StatusTooManyRequests || !strings.Contains(p.Body, "Too many attempts") ||
 			!strings.Contains(p.Body, "try again in 15 minutes") || p.Header.Get("Retry-After") == "" {
 			t.Fatalf("4th attempt: %d %v\n%s", p.Status, p.Header, p.Body)
 		}

@@ -78,7 +78,7 @@ func testAuthorizationRequestAttacks(t *testing.T, h *harness) {
 		"bad max_age":            {with("max_age", "-1"), "invalid_request"},
 		"request object":         {with("request", "eyJ"), "request_not_supported"},
 		"prompt none+login":      {with("prompt", "none login"), "invalid_request"},
-		"unknown prompt":         {with("prompt", "create"), "invalid_request"},
+		"unknown prompt":         {with("prompt", "register"), "invalid_request"},
 		"no response_type":       {with("response_type", ""), "invalid_request"},
 		"signed-out prompt=none": {with("prompt", "none"), "login_required"},
 	} {

@@ -28,9 +28,12 @@ type authRequest struct {
 	scope       []string
 	promptNone  bool
 	promptLogin bool
-	maxAge      int64 // seconds; -1 when absent
-	loginHint   string
-	orgCode     string
+	// promptCreate (prompt=create, OpenID Connect Prompt Create 1.0)
+	// opens the sign-up page instead of the sign-in page.
+	promptCreate bool
+	maxAge       int64 // seconds; -1 when absent
+	loginHint    string
+	orgCode      string
 }
 
 // authFailure is a failed authorization request: shown on a page when the
@@ -123,13 +126,15 @@ func (s *Server) parseAuthRequest(ctx context.Context, env string, q url.Values)
 			ar.promptNone = true
 		case "login":
 			ar.promptLogin = true
+		case "create":
+			ar.promptCreate = true
 		case "consent", "select_account":
 			// No consent or account choice screens: nothing to show.
 		default:
 			return ar, failRedirect(oauth.CodeInvalidRequest, "prompt %q is not supported", p)
 		}
 	}
-	if ar.promptNone && ar.promptLogin {
+	if ar.promptNone && (ar.promptLogin || ar.promptCreate) {
 		return ar, failRedirect(oauth.CodeInvalidRequest, "prompt=none cannot be combined with other prompt values")
 	}
 	if q.Has("max_age") {
@@ -194,7 +199,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		s.serverErrorPage(w)
 		return
 	}
-	if sess != nil && !ar.promptLogin && ar.fresh(sess.AuthTime, s.now()) {
+	if sess != nil && !ar.promptLogin && !ar.promptCreate && ar.fresh(sess.AuthTime, s.now()) {
 		s.issueCode(w, r, ar, sess, true)
 		return
 	}
@@ -202,7 +207,16 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, ar, failRedirect(oauth.CodeLoginRequired, "the user must sign in"))
 		return
 	}
-	http.Redirect(w, r, s.endpoint(env, pathSignIn)+"?"+ar.params.Encode(), http.StatusSeeOther)
+	page := pathSignIn
+	if ar.promptCreate {
+		page = pathSignUp
+	}
+	http.Redirect(w, r, s.endpoint(env, page)+"?"+ar.params.Encode(), http.StatusSeeOther)
+}
+
+// eventParams is request.authUrlParams of the trigger events.
+func (ar *authRequest) eventParams() eventAuthURLParams {
+	return eventAuthURLParams{State: ar.state, OrgCode: ar.orgCode, ClientID: ar.app.ClientID, RedirectURI: ar.redirectURI}
 }
 
 // fresh reports whether an authentication at authTime satisfies max_age.

@@ -80,7 +80,7 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 		IntrospectionEndpointAuthMethods:  []string{authSecretBasic, authSecretPost},
 		Scopes:                            supportedScopes,
 		Claims:                            supportedClaims,
-		PromptValues:                      []string{"none", "login", "consent", "select_account"},
+		PromptValues:                      []string{"none", "login", "create", "consent", "select_account"},
 		AuthorizationResponseIssParameter: true,
 		AccessTokenSigningAlgs:            algs,
 	})

@@ -23,7 +23,18 @@ type eventApplication struct {
 }
 
 type eventUser struct {
-	ID string `json:"id,omitempty"`
+	ID    string `json:"id,omitempty"`
+	Email string `json:"email,omitempty"`
+}
+
+type eventRequest struct {
+	IP        string `json:"ip,omitempty"`
+	UserAgent string `json:"userAgent,omitempty"`
+}
+
+// eventRequestOf is request.ip and request.userAgent of r.
+func eventRequestOf(r *http.Request) eventRequest {
+	return eventRequest{IP: clientIP(r), UserAgent: userAgent(r)}
 }
 
 type eventOrganization struct {
@@ -57,6 +68,78 @@ type existingPasswordEvent struct {
 			HasUserRecordInKinde bool   `json:"hasUserRecordInKinde"`
 		} `json:"auth"`
 		Workflow eventWorkflow `json:"workflow"`
+	} `json:"context"`
+}
+
+// Reasons of user:new_password_provided.
+const (
+	newPasswordInitial = "initial"
+	newPasswordReset   = "reset"
+)
+
+// newPasswordEvent is user:new_password_provided: a password chosen at
+// sign-up or reset. User.ID is set for a reset only. The worker redacts
+// both passwords from everything the workflow produces.
+type newPasswordEvent struct {
+	Request eventRequest `json:"request"`
+	Context struct {
+		Domains eventDomains `json:"domains"`
+		Auth    struct {
+			FirstPassword     string `json:"firstPassword"`
+			SecondPassword    string `json:"secondPassword"`
+			NewPasswordReason string `json:"newPasswordReason"`
+		} `json:"auth"`
+		User     eventUser     `json:"user"`
+		Workflow eventWorkflow `json:"workflow"`
+	} `json:"context"`
+}
+
+// preRegistrationEvent is user:pre_registration: the user is about to be
+// created. Beyond Kinde's sample, the email is sent as
+// context.auth.providedEmail and context.user.email.
+type preRegistrationEvent struct {
+	Request struct {
+		eventRequest
+		AuthURLParams eventAuthURLParams `json:"authUrlParams"`
+	} `json:"request"`
+	Context struct {
+		Auth struct {
+			ConnectionID  string `json:"connectionId,omitempty"`
+			ProvidedEmail string `json:"providedEmail"`
+		} `json:"auth"`
+		User        eventUser        `json:"user"`
+		Domains     eventDomains     `json:"domains"`
+		Workflow    eventWorkflow    `json:"workflow"`
+		Application eventApplication `json:"application"`
+	} `json:"context"`
+}
+
+// eventMFA is context.mfa of user:pre_mfa.
+type eventMFA struct {
+	Policy                 string   `json:"policy"`
+	Context                string   `json:"context"`
+	EnabledFactors         []string `json:"enabledFactors"`
+	IsUserRoleExempt       bool     `json:"isUserRoleExempt"`
+	IsUserConnectionExempt bool     `json:"isUserConnectionExempt"`
+}
+
+// preMFAEvent is user:pre_mfa: single-factor authentication is done and
+// the organization is known.
+type preMFAEvent struct {
+	Request struct {
+		eventRequest
+		AuthURLParams eventAuthURLParams `json:"authUrlParams"`
+	} `json:"request"`
+	Context struct {
+		Auth struct {
+			ConnectionID string `json:"connectionId,omitempty"`
+		} `json:"auth"`
+		Domains      eventDomains      `json:"domains"`
+		MFA          eventMFA          `json:"mfa"`
+		User         eventUser         `json:"user"`
+		Workflow     eventWorkflow     `json:"workflow"`
+		Application  eventApplication  `json:"application"`
+		Organization eventOrganization `json:"organization"`
 	} `json:"context"`
 }
 

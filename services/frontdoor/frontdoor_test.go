@@ -32,6 +32,8 @@ func TestFrontdoor(t *testing.T) {
 		{"logout", testLogout},
 		{"expired_code", testExpiredCode},
 		{"brute_force", testBruteForce},
+		{"sign_up", testSignUp},
+		{"sign_up_workflows", testSignUpWorkflows},
 	} {
 		t.Run(sc.name, func(t *testing.T) { sc.run(t, h) })
 	}

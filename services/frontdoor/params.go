@@ -32,6 +32,10 @@ var maxParamBytes = map[string]int{
 	"login_hint":               320,
 	"email":                    320,
 	"p_password":               1024,
+	"p_first_password":         1024,
+	"p_second_password":        1024,
+	"given_name":               1024, // 256 characters of up to 4 bytes
+	"family_name":              1024,
 	"org_code":                 255,
 	"refresh_token":            tapi.MaxTokenBytes,
 	"token":                    tapi.MaxTokenBytes,

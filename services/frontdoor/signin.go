@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gatehouse-id/gatehouse/services/frontdoor/authstore"
 	"github.com/gatehouse-id/gatehouse/services/frontdoor/identity"
@@ -46,8 +47,9 @@ func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) signInForm(ar *authRequest, csrf, email string) pages.SignIn {
-	return pages.SignIn{Action: s.endpoint(ar.env, pathSignIn) + "?" + ar.params.Encode(), CSRF: csrf,
-		AppName: ar.app.Name, Email: email}
+	q := "?" + ar.params.Encode()
+	return pages.SignIn{Action: s.endpoint(ar.env, pathSignIn) + q, CSRF: csrf,
+		AppName: ar.app.Name, Email: email, SignUpURL: s.endpoint(ar.env, pathSignUp) + q}
 }
 
 // signIn serves POST /sign-in: it checks the anti-forgery token, counts
@@ -101,11 +103,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !allowed {
-		minutes := int(math.Ceil(retryAfter.Minutes()))
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retryAfter.Seconds()))))
-		pages.Render(w, http.StatusTooManyRequests, pages.Message{Title: "Too many sign-in attempts",
-			Text: fmt.Sprintf("There were too many failed sign-in attempts. For your security, signing in is paused: try again in %d minute%s.",
-				minutes, plural(minutes))})
+		s.tooManyAttempts(w, retryAfter)
 		return
 	}
 	// From here, an attempt that does not succeed keeps its reservation.
@@ -152,6 +150,17 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.log.WarnContext(ctx, "sign-in: clear failed attempts", "error", err)
 	}
 
+	s.authenticated(w, r, ar, user, false)
+}
+
+// authenticated goes on from a user who just proved who they are with
+// their password (newUser: they just registered): it runs
+// user:post_authentication, starts a session (ending any previous one)
+// and goes on to the organization and the code.
+func (s *Server) authenticated(w http.ResponseWriter, r *http.Request, ar *authRequest, user *identity.User, newUser bool) {
+	ctx := r.Context()
+	env := ar.env
+	now := s.now()
 	conn, err := s.ids.EmailPasswordConnection(ctx, env)
 	if err != nil {
 		s.log.ErrorContext(ctx, "sign-in: connection", "error", err)
@@ -160,8 +169,9 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	var paEvent postAuthenticationEvent
 	paEvent.Request.IP, paEvent.Request.UserAgent = clientIP(r), userAgent(r)
-	paEvent.Request.AuthURLParams = eventAuthURLParams{State: ar.state, OrgCode: ar.orgCode, ClientID: ar.app.ClientID, RedirectURI: ar.redirectURI}
+	paEvent.Request.AuthURLParams = ar.eventParams()
 	paEvent.Context.Auth.ConnectionID = conn.ID
+	paEvent.Context.Auth.IsNewUserRecordCreated = newUser
 	paEvent.Context.User.ID = user.ID
 	paEvent.Context.Domains.KindeDomain = s.issuer(env)
 	paEvent.Context.Workflow.Trigger = abi.TriggerPostAuthentication
@@ -187,8 +197,18 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.setCookie(w, env, sessionCookie, token, sess.ExpiresAt)
-	s.log.InfoContext(ctx, "signed in", "env", env, "user_id", user.ID, "client_id", ar.app.ClientID, "session_id", sess.ID)
+	s.log.InfoContext(ctx, "signed in", "env", env, "user_id", user.ID, "client_id", ar.app.ClientID,
+		"session_id", sess.ID, "new_user", newUser)
 	s.issueCode(w, r, ar, sess, false)
+}
+
+// tooManyAttempts tells the user to wait retryAfter before trying again.
+func (s *Server) tooManyAttempts(w http.ResponseWriter, retryAfter time.Duration) {
+	minutes := int(math.Ceil(retryAfter.Minutes()))
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retryAfter.Seconds()))))
+	pages.Render(w, http.StatusTooManyRequests, pages.Message{Title: "Too many attempts",
+		Text: fmt.Sprintf("There were too many failed attempts. For your security, this is paused: try again in %d minute%s.",
+			minutes, plural(minutes))})
 }
 
 // workflowStopPage tells the user a workflow stopped the sign-in.
@@ -207,10 +227,10 @@ func (s *Server) workflowStopPage(w http.ResponseWriter, stop *workflowStop) {
 
 // otherFormErrors joins the form errors of fields other than skip, in a
 // stable order: the page has no such fields to show them next to.
-func otherFormErrors(errs map[string]string, skip string) string {
+func otherFormErrors(errs map[string]string, skip ...string) string {
 	var keys []string
 	for k := range errs {
-		if k != skip && errs[k] != "" {
+		if !contains(skip, k) && errs[k] != "" {
 			keys = append(keys, k)
 		}
 	}

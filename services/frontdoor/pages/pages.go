@@ -31,6 +31,10 @@ type SignIn struct {
 	// password one is where a workflow's formErrors["p_password"] goes.
 	EmailError    string
 	PasswordError string
+	// SignUpURL and ResetURL, when set, link to the sign-up and password
+	// reset pages of the same authorization request.
+	SignUpURL string
+	ResetURL  string
 }
 
 // Message is a page with a title and text: errors, "signed out", "too many

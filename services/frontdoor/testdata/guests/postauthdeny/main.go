@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 
 	gatehouse "github.com/gatehouse-id/gatehouse/wasm-sdk/go"
@@ -14,7 +15,7 @@ func init() {
 		func(e *gatehouse.PostAuthenticationEvent) error {
 			if strings.HasPrefix(e.Request.AuthURLParams.State, "deny") && e.Context.User.ID != "" &&
 				e.Context.Auth.ConnectionID != "" && e.Context.Application.ClientID != "" {
-				return gatehouse.DenyAccess("sign-ins from this device are blocked")
+				return gatehouse.DenyAccess(fmt.Sprintf("sign-ins from this device are blocked (new user: %v)", e.Context.Auth.IsNewUserRecordCreated))
 			}
 			return nil
 		})
