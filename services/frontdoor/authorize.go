@@ -200,7 +200,8 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if sess != nil && !ar.promptLogin && !ar.promptCreate && ar.fresh(sess.AuthTime, s.now()) {
-		s.issueCode(w, r, ar, sess, true)
+		s.proceed(w, r, &authState{ar: ar, userID: sess.UserID, connectionID: sess.ConnectionID,
+			authTime: sess.AuthTime, amr: sess.AMR, sess: sess})
 		return
 	}
 	if ar.promptNone {
@@ -238,25 +239,14 @@ func (s *Server) currentSession(ctx context.Context, r *http.Request, env string
 }
 
 // issueCode ends an authorization request with a code for the session's
-// user: it checks the requested organization, stores the code and sends
-// the browser back to the client with code, state and iss (RFC 9207).
-func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, ar *authRequest, sess *authstore.Session, existing bool) {
+// user in organization orgCode (membership checked by the caller), stores
+// the code and sends the browser back to the client with code, state and
+// iss (RFC 9207).
+func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, ar *authRequest, sess *authstore.Session, orgCode string, existing bool) {
 	ctx := r.Context()
-	if ar.orgCode != "" {
-		_, err := s.ids.GetMembership(ctx, ar.env, ar.orgCode, sess.UserID)
-		if errors.Is(err, identity.ErrNotFound) {
-			s.fail(w, r, ar, failRedirect(oauth.CodeAccessDenied, "the user is not a member of the requested organization"))
-			return
-		}
-		if err != nil {
-			s.log.ErrorContext(ctx, "authorize: check membership", "error", err)
-			s.serverErrorPage(w)
-			return
-		}
-	}
 	_, code, err := s.auth.CreateCode(ctx, authstore.Code{Env: ar.env, ClientID: ar.app.ClientID, RedirectURI: ar.redirectURI,
 		CodeChallenge: ar.challenge, Nonce: ar.nonce, Scope: ar.scope, UserID: sess.UserID, SessionID: sess.ID,
-		ConnectionID: sess.ConnectionID, OrgCode: ar.orgCode, AuthTime: sess.AuthTime, AMR: sess.AMR,
+		ConnectionID: sess.ConnectionID, OrgCode: orgCode, AuthTime: sess.AuthTime, AMR: sess.AMR,
 		ExistingSession: existing}, s.now(), s.cfg.CodeTTL)
 	if err != nil {
 		s.log.ErrorContext(ctx, "authorize: create code", "error", err)

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -15,13 +16,21 @@ import (
 const (
 	csrfCookie    = "gh_csrf"
 	sessionCookie = "gh_session_" // + environment
+	flowCookie    = "gh_flow_"    // + environment
+	previewCookie = "gh_preview_" // + environment
 	hostPrefix    = "__Host-"
 )
 
 // csrfField is the form field carrying the anti-forgery token.
 const csrfField = "csrf_token"
 
+// cookieName is the name of cookie name in env: the names ending in "_"
+// are per environment, so that signing in to one environment does not
+// replace the session of another on the same host.
 func (s *Server) cookieName(env, name string) string {
+	if strings.HasSuffix(name, "_") {
+		name += env
+	}
 	if s.secure(env) {
 		return hostPrefix + name
 	}

@@ -155,12 +155,12 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 
 // authenticated goes on from a user who just proved who they are with
 // their password (newUser: they just registered): it runs
-// user:post_authentication, starts a session (ending any previous one)
-// and goes on to the organization and the code.
+// user:post_authentication and goes on to the organization, user:pre_mfa,
+// the session and the code (see [Server.proceed]).
 func (s *Server) authenticated(w http.ResponseWriter, r *http.Request, ar *authRequest, user *identity.User, newUser bool) {
 	ctx := r.Context()
 	env := ar.env
-	now := s.now()
+	now := s.now() // the authentication time
 	conn, err := s.ids.EmailPasswordConnection(ctx, env)
 	if err != nil {
 		s.log.ErrorContext(ctx, "sign-in: connection", "error", err)
@@ -184,22 +184,8 @@ func (s *Server) authenticated(w http.ResponseWriter, r *http.Request, ar *authR
 	if _, err := s.ids.RecordSignIn(ctx, env, user.ID); err != nil {
 		s.log.WarnContext(ctx, "sign-in: record last sign-in", "user_id", user.ID, "error", err)
 	}
-	if old := s.cookie(r, env, sessionCookie); old != "" {
-		if _, err := s.auth.DeleteSession(ctx, env, old); err != nil {
-			s.log.WarnContext(ctx, "sign-in: end previous session", "error", err)
-		}
-	}
-	sess, token, err := s.auth.CreateSession(ctx, authstore.Session{Env: env, UserID: user.ID, ConnectionID: conn.ID,
-		AuthTime: now, AMR: []string{amrPassword}}, now, s.cfg.SessionTTL)
-	if err != nil {
-		s.log.ErrorContext(ctx, "sign-in: create session", "error", err)
-		s.serverErrorPage(w)
-		return
-	}
-	s.setCookie(w, env, sessionCookie, token, sess.ExpiresAt)
-	s.log.InfoContext(ctx, "signed in", "env", env, "user_id", user.ID, "client_id", ar.app.ClientID,
-		"session_id", sess.ID, "new_user", newUser)
-	s.issueCode(w, r, ar, sess, false)
+	s.proceed(w, r, &authState{ar: ar, userID: user.ID, connectionID: conn.ID, authTime: now,
+		amr: []string{amrPassword}, newUser: newUser})
 }
 
 // tooManyAttempts tells the user to wait retryAfter before trying again.

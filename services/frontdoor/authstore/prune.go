@@ -15,7 +15,8 @@ type Retention struct {
 	Attempts time.Duration
 }
 
-// Prune deletes the sessions expired at now, the codes expired longer
+// Prune deletes the sessions, flows, preview grants and reset links
+// expired at now, the codes expired longer
 // than ret.Codes ago and the attempts older than ret.Attempts. It returns
 // how many rows it deleted.
 func (st *Store) Prune(ctx context.Context, now time.Time, ret Retention) (int64, error) {
@@ -27,6 +28,9 @@ func (st *Store) Prune(ctx context.Context, now time.Time, ret Retention) (int64
 		{"sessions", `DELETE FROM frontdoor.sessions WHERE expires_at <= $1`, now},
 		{"authorization codes", `DELETE FROM frontdoor.auth_codes WHERE expires_at <= $1`, now.Add(-ret.Codes)},
 		{"sign-in attempts", `DELETE FROM frontdoor.login_attempts WHERE at <= $1`, now.Add(-ret.Attempts)},
+		{"authentication flows", `DELETE FROM frontdoor.auth_flows WHERE expires_at <= $1`, now},
+		{"preview grants", `DELETE FROM frontdoor.preview_grants WHERE expires_at <= $1`, now},
+		{"password resets", `DELETE FROM frontdoor.password_resets WHERE expires_at <= $1`, now},
 	} {
 		tag, err := st.pool.Exec(ctx, q.sql, q.before)
 		if err != nil {

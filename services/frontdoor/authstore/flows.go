@@ -1,0 +1,103 @@
+package authstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Stages of a Flow: what it waits for.
+const (
+	// StageOrganization: the user chooses the organization to sign in to.
+	StageOrganization = "organization"
+)
+
+// Flow is an authentication in progress between two requests: the user is
+// known (they signed in, or have a session) and the authorization request
+// waits for a step of theirs.
+type Flow struct {
+	Env          string
+	UserID       string
+	ConnectionID string
+	// Params is the authorization request's query.
+	Params   string
+	AuthTime time.Time
+	AMR      []string
+	NewUser  bool
+	// SessionID is set when the flow continues an existing session.
+	SessionID string
+	OrgCode   string
+	Stage     string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+const flowColumns = `env, user_id, connection_id, params, auth_time, amr, new_user, session_id, org_code, stage, created_at, expires_at`
+
+func scanFlow(row pgx.Row) (*Flow, error) {
+	var f Flow
+	if err := row.Scan(&f.Env, &f.UserID, &f.ConnectionID, &f.Params, &f.AuthTime, &f.AMR, &f.NewUser,
+		&f.SessionID, &f.OrgCode, &f.Stage, &f.CreatedAt, &f.ExpiresAt); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// CreateFlow stores f, created at now and lasting ttl, and returns the
+// secret token for its cookie.
+func (st *Store) CreateFlow(ctx context.Context, f Flow, now time.Time, ttl time.Duration) (string, error) {
+	token, hash, err := newSecret()
+	if err != nil {
+		return "", err
+	}
+	if f.AMR == nil {
+		f.AMR = []string{}
+	}
+	_, err = st.pool.Exec(ctx, `INSERT INTO frontdoor.auth_flows
+		(token_hash, env, user_id, connection_id, params, auth_time, amr, new_user, session_id, org_code, stage, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		hash, f.Env, f.UserID, f.ConnectionID, f.Params, f.AuthTime, f.AMR, f.NewUser, f.SessionID, f.OrgCode,
+		f.Stage, now, now.Add(ttl))
+	if err != nil {
+		return "", fmt.Errorf("create authentication flow of user %s: %w", f.UserID, err)
+	}
+	return token, nil
+}
+
+// FlowByToken returns the flow of env whose cookie value is token, or an
+// error wrapping [ErrNotFound] when there is none or it expired at now.
+func (st *Store) FlowByToken(ctx context.Context, env, token string, now time.Time) (*Flow, error) {
+	if !validSecret(token) {
+		return nil, fmt.Errorf("authentication flow: %w", ErrNotFound)
+	}
+	f, err := scanFlow(st.pool.QueryRow(ctx, `SELECT `+flowColumns+` FROM frontdoor.auth_flows
+		WHERE token_hash = $1 AND env = $2 AND expires_at > $3`, hashSecret(token), env, now))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("authentication flow: %w", ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up authentication flow: %w", err)
+	}
+	return f, nil
+}
+
+// TakeFlow deletes the flow of env whose cookie value is token and
+// returns it: a flow is resumed once. ErrNotFound when there is none or it
+// expired at now.
+func (st *Store) TakeFlow(ctx context.Context, env, token string, now time.Time) (*Flow, error) {
+	if !validSecret(token) {
+		return nil, fmt.Errorf("authentication flow: %w", ErrNotFound)
+	}
+	f, err := scanFlow(st.pool.QueryRow(ctx, `DELETE FROM frontdoor.auth_flows
+		WHERE token_hash = $1 AND env = $2 AND expires_at > $3 RETURNING `+flowColumns, hashSecret(token), env, now))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("authentication flow: %w", ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("take authentication flow: %w", err)
+	}
+	return f, nil
+}
