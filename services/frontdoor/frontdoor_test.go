@@ -34,6 +34,8 @@ func TestFrontdoor(t *testing.T) {
 		{"brute_force", testBruteForce},
 		{"sign_up", testSignUp},
 		{"sign_up_workflows", testSignUpWorkflows},
+		{"organizations", testOrganizations},
+		{"pre_mfa_workflow", testPreMFAWorkflow},
 	} {
 		t.Run(sc.name, func(t *testing.T) { sc.run(t, h) })
 	}
