@@ -34,6 +34,8 @@ type authRequest struct {
 	maxAge       int64 // seconds; -1 when absent
 	loginHint    string
 	orgCode      string
+	// deployID is the deployment previewed (deploy_id), if any.
+	deployID string
 }
 
 // authFailure is a failed authorization request: shown on a page when the
@@ -55,7 +57,7 @@ func failRedirect(code, format string, args ...any) *authFailure {
 
 // authParams are the parameters an authorization request keeps.
 var authParams = []string{"response_type", "client_id", "redirect_uri", "scope", "state", "nonce",
-	"code_challenge", "code_challenge_method", "prompt", "max_age", "login_hint", "org_code", "response_mode"}
+	"code_challenge", "code_challenge_method", "prompt", "max_age", "login_hint", "org_code", "response_mode", "deploy_id"}
 
 // parseAuthRequest checks an authorization request in env. The client and
 // redirect URI come first: until both are known good, every failure is a
@@ -82,7 +84,7 @@ func (s *Server) parseAuthRequest(ctx context.Context, env string, q url.Values)
 
 	ar := &authRequest{env: env, app: app, params: url.Values{}, redirectURI: redirectURI, state: q.Get("state"),
 		nonce: q.Get("nonce"), challenge: q.Get("code_challenge"), maxAge: -1,
-		loginHint: q.Get("login_hint"), orgCode: q.Get("org_code")}
+		loginHint: q.Get("login_hint"), orgCode: q.Get("org_code"), deployID: q.Get("deploy_id")}
 	for _, p := range authParams {
 		if q.Has(p) {
 			ar.params.Set(p, q.Get(p))
@@ -193,6 +195,9 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if r = s.checkPreview(w, r, ar); r == nil {
+		return
+	}
 	sess, err := s.currentSession(ctx, r, env)
 	if err != nil {
 		s.log.ErrorContext(ctx, "authorize: look up session", "error", err)
@@ -247,7 +252,7 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, ar *authReque
 	_, code, err := s.auth.CreateCode(ctx, authstore.Code{Env: ar.env, ClientID: ar.app.ClientID, RedirectURI: ar.redirectURI,
 		CodeChallenge: ar.challenge, Nonce: ar.nonce, Scope: ar.scope, UserID: sess.UserID, SessionID: sess.ID,
 		ConnectionID: sess.ConnectionID, OrgCode: orgCode, AuthTime: sess.AuthTime, AMR: sess.AMR,
-		ExistingSession: existing}, s.now(), s.cfg.CodeTTL)
+		ExistingSession: existing, DeployID: ar.deployID}, s.now(), s.cfg.CodeTTL)
 	if err != nil {
 		s.log.ErrorContext(ctx, "authorize: create code", "error", err)
 		s.serverErrorPage(w)

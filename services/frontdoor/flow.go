@@ -40,8 +40,10 @@ type authState struct {
 // and the code. A step that needs the user stores the state as a flow and
 // sends the browser to its page; the page resumes here.
 func (s *Server) proceed(w http.ResponseWriter, r *http.Request, st *authState) {
-	ctx := r.Context()
 	ar := st.ar
+	// Every entry point checked the preview grant of ar.deployID.
+	r = r.WithContext(withPreview(r.Context(), ar.deployID))
+	ctx := r.Context()
 	if !st.orgResolved {
 		if !s.resolveOrganization(w, r, st) {
 			return
@@ -170,6 +172,9 @@ func (s *Server) resume(w http.ResponseWriter, r *http.Request, stage string, ta
 	ar, fl := s.parseAuthRequest(ctx, env, q)
 	if fl != nil {
 		s.fail(w, r, ar, fl)
+		return nil, false
+	}
+	if s.checkPreview(w, r, ar) == nil {
 		return nil, false
 	}
 	st = &authState{ar: ar, userID: f.UserID, connectionID: f.ConnectionID, authTime: f.AuthTime, amr: f.AMR,

@@ -36,6 +36,7 @@ func TestFrontdoor(t *testing.T) {
 		{"sign_up_workflows", testSignUpWorkflows},
 		{"organizations", testOrganizations},
 		{"pre_mfa_workflow", testPreMFAWorkflow},
+		{"preview", testPreview},
 	} {
 		t.Run(sc.name, func(t *testing.T) { sc.run(t, h) })
 	}

@@ -66,7 +66,7 @@ func (s *Server) exchangeCode(ctx context.Context, r *http.Request, form url.Val
 	ev.Context.Auth.Origin = originAuthorization
 	ev.Context.Auth.IsExistingSession = c.ExistingSession
 	ev.Context.Auth.ConnectionID = c.ConnectionID
-	d, stop := s.fire(ctx, env, abi.TriggerTokensGeneration, ev)
+	d, stop := s.fire(withPreview(ctx, c.DeployID), env, abi.TriggerTokensGeneration, ev)
 	if stop != nil {
 		return tokenResponse{}, stopError(stop)
 	}

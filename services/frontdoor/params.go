@@ -37,6 +37,8 @@ var maxParamBytes = map[string]int{
 	"given_name":               1024, // 256 characters of up to 4 bytes
 	"family_name":              1024,
 	"org_code":                 255,
+	"deploy_id":                255,
+	"preview_password":         1024,
 	"refresh_token":            tapi.MaxTokenBytes,
 	"token":                    tapi.MaxTokenBytes,
 	"id_token_hint":            tapi.MaxTokenBytes,

@@ -136,6 +136,8 @@ func (s *Server) envRoutes(r chi.Router) {
 	r.Post(pathLogout, s.logout)
 	r.Get(pathSignIn, s.signInPage)
 	r.Post(pathSignIn, s.signIn)
+	r.Get(pathPreview, s.previewPage)
+	r.Post(pathPreview, s.preview)
 	r.Get(pathChooseOrganization, s.chooseOrganizationPage)
 	r.Post(pathChooseOrganization, s.chooseOrganization)
 	r.Get(pathSignUp, s.signUpPage)

@@ -38,6 +38,9 @@ func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if r = s.checkPreview(w, r, ar); r == nil {
+		return
+	}
 	csrf, err := s.csrfToken(w, r, env)
 	if err != nil {
 		s.serverErrorPage(w)
@@ -79,6 +82,10 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, ar, f)
 		return
 	}
+	if r = s.checkPreview(w, r, ar); r == nil {
+		return
+	}
+	ctx = r.Context()
 	email, password := strings.TrimSpace(form.Get("email")), form.Get(fieldPassword)
 	page := s.signInForm(ar, form.Get(csrfField), email)
 	if email == "" {

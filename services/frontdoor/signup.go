@@ -39,6 +39,9 @@ func (s *Server) signUpPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if r = s.checkPreview(w, r, ar); r == nil {
+		return
+	}
 	csrf, err := s.csrfToken(w, r, ar.env)
 	if err != nil {
 		s.serverErrorPage(w)
@@ -86,6 +89,10 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, ar, f)
 		return
 	}
+	if r = s.checkPreview(w, r, ar); r == nil {
+		return
+	}
+	ctx = r.Context()
 
 	page := s.signUpForm(ar, form.Get(csrfField))
 	page.Email = strings.TrimSpace(form.Get("email"))

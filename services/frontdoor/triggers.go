@@ -33,7 +33,8 @@ func (e *workflowStop) Description() string {
 }
 
 // fire runs the workflow of trigger t in env on event and returns the
-// decision to apply. A decision of a workflow that failed with failure
+// decision to apply. In a flow previewing a deployment (see withPreview)
+// that deployment runs for its trigger instead of the live workflow. A decision of a workflow that failed with failure
 // policy continue is returned empty: the flow goes on as if it had not
 // run. A denial, or a failure with policy stop, is returned as a
 // *workflowStop.
@@ -43,7 +44,7 @@ func (s *Server) fire(ctx context.Context, env string, t abi.Trigger, event any)
 		s.log.ErrorContext(ctx, "encode trigger event", "trigger", t, "error", err)
 		return wapi.Decision{}, &workflowStop{Trigger: t, Failure: wapi.ErrCodeInternal}
 	}
-	d, err := s.triggers.Fire(ctx, env, t, body, "")
+	d, err := s.triggers.Fire(ctx, env, t, body, previewOf(ctx))
 	if err != nil {
 		s.log.ErrorContext(ctx, "fire trigger", "env", env, "trigger", t, "error", err)
 		return wapi.Decision{}, &workflowStop{Trigger: t, Failure: wapi.ErrCodeInternal}
