@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gatehouse-id/gatehouse/services/delivery"
 	"github.com/gatehouse-id/gatehouse/services/frontdoor/identity"
 )
 
@@ -57,6 +58,9 @@ type Config struct {
 	// client credentials requests for it skip m2m:token_generation.
 	// Default: the issuer followed by /api.
 	ManagementAudience func(env string) string
+	// Mailer sends password reset links; without one, passwords cannot
+	// be reset and the sign-in page offers no link.
+	Mailer delivery.Mailer
 	// Identity configures the identity store (argon2id parameters…).
 	Identity identity.Config
 

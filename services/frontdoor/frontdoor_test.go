@@ -37,6 +37,7 @@ func TestFrontdoor(t *testing.T) {
 		{"organizations", testOrganizations},
 		{"pre_mfa_workflow", testPreMFAWorkflow},
 		{"preview", testPreview},
+		{"password_reset", testPasswordReset},
 	} {
 		t.Run(sc.name, func(t *testing.T) { sc.run(t, h) })
 	}

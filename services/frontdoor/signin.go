@@ -52,7 +52,7 @@ func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) signInForm(ar *authRequest, csrf, email string) pages.SignIn {
 	q := "?" + ar.params.Encode()
 	return pages.SignIn{Action: s.endpoint(ar.env, pathSignIn) + q, CSRF: csrf,
-		AppName: ar.app.Name, Email: email, SignUpURL: s.endpoint(ar.env, pathSignUp) + q}
+		AppName: ar.app.Name, Email: email, SignUpURL: s.endpoint(ar.env, pathSignUp) + q, ResetURL: s.resetURL(ar)}
 }
 
 // signIn serves POST /sign-in: it checks the anti-forgery token, counts

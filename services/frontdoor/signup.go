@@ -99,6 +99,7 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 	page.GivenName = strings.TrimSpace(form.Get("given_name"))
 	page.FamilyName = strings.TrimSpace(form.Get("family_name"))
 	first, second := form.Get(fieldFirstPassword), form.Get(fieldSecondPassword)
+	page.FirstPasswordError, page.SecondPasswordError = checkNewPassword(first, second)
 	email, emailErr := identity.NormalizeEmail(page.Email)
 	switch {
 	case page.Email == "":
@@ -108,20 +109,6 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 	}
 	if !displayName(page.GivenName) || !displayName(page.FamilyName) {
 		page.NameError = msgNameTooLong
-	}
-	switch {
-	case first == "":
-		page.FirstPasswordError = msgChoosePassword
-	default:
-		if err := identity.CheckPasswordPolicy(first); err != nil {
-			page.FirstPasswordError = sentence(err.Error())
-		}
-	}
-	switch {
-	case second == "":
-		page.SecondPasswordError = msgRepeatPassword
-	case first != "" && first != second:
-		page.SecondPasswordError = msgPasswordsDiffer
 	}
 	if page.EmailError != "" || page.NameError != "" || page.FirstPasswordError != "" || page.SecondPasswordError != "" {
 		page.Error = msgSignUpIncomplete

@@ -25,6 +25,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/pkg/modules"
 	"github.com/gatehouse-id/gatehouse/pkg/natsrpc"
 	"github.com/gatehouse-id/gatehouse/pkg/pgstore"
+	"github.com/gatehouse-id/gatehouse/services/delivery"
 	"github.com/gatehouse-id/gatehouse/services/demo"
 	"github.com/gatehouse-id/gatehouse/services/deployments"
 	"github.com/gatehouse-id/gatehouse/services/frontdoor"
@@ -56,6 +57,7 @@ type Platform struct {
 	dbURL      string
 
 	frontdoor *frontdoor.Server // nil unless the frontdoor runs here
+	outbox    *delivery.Outbox  // development mode only
 	demo      *demo.Demo        // nil unless the demo runs (see Config.Demo)
 }
 
@@ -73,6 +75,13 @@ func (p *Platform) HTTPAddr() string { return p.httpAddr }
 
 // Demo returns the development demo, or nil when it does not run.
 func (p *Platform) Demo() *demo.Demo { return p.demo }
+
+// pathOutbox is the development outbox page.
+const pathOutbox = "/dev/outbox"
+
+// Outbox returns the development outbox, or nil outside development mode
+// or when the frontdoor does not run here.
+func (p *Platform) Outbox() *delivery.Outbox { return p.outbox }
 
 // Router is the HTTP router; targets mount their routes on it.
 func (p *Platform) Router() chi.Router { return p.router }
@@ -312,8 +321,15 @@ func (p *Platform) startFrontdoor(ctx context.Context) (func(context.Context) er
 	if err := p.migrate(ctx, frontdoor.Schema); err != nil {
 		return nil, err
 	}
-	svc, err := frontdoor.Start(ctx, p.nc, p.pool, frontdoor.Config{Logger: p.log, Registerer: p.registry,
-		Issuer: p.cfg.Issuer, ManagementAudience: p.cfg.ManagementAudience})
+	fcfg := frontdoor.Config{Logger: p.log, Registerer: p.registry,
+		Issuer: p.cfg.Issuer, ManagementAudience: p.cfg.ManagementAudience}
+	if p.cfg.Mode == ModeDevelopment {
+		// Email goes to the development outbox page, never out.
+		p.outbox = delivery.NewOutbox(200)
+		fcfg.Mailer = p.outbox
+		p.router.Handle(pathOutbox, p.outbox)
+	}
+	svc, err := frontdoor.Start(ctx, p.nc, p.pool, fcfg)
 	if err != nil {
 		return nil, err
 	}

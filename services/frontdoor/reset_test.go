@@ -1,0 +1,161 @@
+package frontdoor_test
+
+import (
+	"errors"
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse-id/gatehouse/services/frontdoor/identity"
+	"github.com/gatehouse-id/gatehouse/services/wasmbuild"
+)
+
+var resetLink = regexp.MustCompile(`https?://\S+/reset-password/new\?token=[A-Za-z0-9_-]+`)
+
+// resetLinkFor returns the newest reset link the outbox holds for email,
+// or "".
+func resetLinkFor(h *harness, email string) string {
+	for _, m := range h.p.Outbox().Messages() {
+		if m.To == email {
+			return resetLink.FindString(m.Text)
+		}
+	}
+	return ""
+}
+
+// requestReset posts the reset request form reached from the sign-in page
+// of authURL.
+func (b *browser) requestReset(authURL, email string) page {
+	b.t.Helper()
+	in := b.openSignIn(authURL)
+	m := regexp.MustCompile(`href="([^"]*/reset-password\?[^"]*)">Forgot your password\?`).FindStringSubmatch(in.Body)
+	if m == nil {
+		b.t.Fatalf("the sign-in page has no reset link:\n%s", in.Body)
+	}
+	form := b.get(html.UnescapeString(m[1]))
+	if form.Status != http.StatusOK {
+		b.t.Fatalf("reset page: %d\n%s", form.Status, form.Body)
+	}
+	action, csrf := form.form(b.t)
+	return b.post(action, url.Values{"csrf_token": {csrf}, "email": {email}})
+}
+
+func testPasswordReset(t *testing.T, h *harness) {
+	const env = "reset"
+	h.env(env)
+	ctx := testContext(t)
+	app, secret := webApp(t, h, env)
+	c := newClient(t, h, env, app, secret)
+	u, err := h.ids.CreateUser(ctx, identity.NewUser{Env: env, Email: "forgetful@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.ids.SetPassword(ctx, env, u.ID, password); err != nil {
+		t.Fatal(err)
+	}
+	h.upload(t, env, wasmbuild.ForTest(t, "testdata/guests/newpwcheck"))
+	const newPassword = "a brand new passphrase"
+
+	// The same answer whether or not the account exists.
+	for _, email := range []string{"nobody@example.com", "Forgetful@Example.com"} {
+		p := newBrowser(t).requestReset(c.authRequest().url, email)
+		if p.Status != http.StatusOK || !strings.Contains(html.UnescapeString(p.Body), "If there is an account with "+strings.ToLower(email)) {
+			t.Fatalf("%s: %d\n%s", email, p.Status, p.Body)
+		}
+	}
+	if resetLinkFor(h, "nobody@example.com") != "" {
+		t.Fatal("a link was sent for an unknown account")
+	}
+	link := resetLinkFor(h, "forgetful@example.com")
+	if link == "" {
+		t.Fatalf("no reset link in the outbox: %+v", h.p.Outbox().Messages())
+	}
+
+	// A session signed in with the old password, to be ended by the reset.
+	old := newBrowser(t)
+	c.login(t, h, env, old, "forgetful@example.com")
+
+	b := newBrowser(t)
+	form := b.get(link)
+	if form.Status != http.StatusOK || !strings.Contains(form.Body, "forgetful@example.com") {
+		t.Fatalf("reset form %d:\n%s", form.Status, form.Body)
+	}
+	action, csrf := form.form(t)
+	token := regexp.MustCompile(`name="token" value="([^"]+)"`).FindStringSubmatch(form.Body)[1]
+	post := func(first, second, csrf string) page {
+		return b.post(action, url.Values{"csrf_token": {csrf}, "token": {token}, "p_first_password": {first}, "p_second_password": {second}})
+	}
+	if p := post(newPassword, newPassword, ""); p.Status != http.StatusForbidden {
+		t.Fatalf("no csrf: %d", p.Status)
+	}
+	for _, tc := range []struct{ first, second, want string }{
+		{newPassword, newPassword + "x", "The passwords do not match."},
+		{"short", "short", "Password is too short"},
+	} {
+		if p := post(tc.first, tc.second, csrf); p.Status != http.StatusBadRequest || !strings.Contains(html.UnescapeString(p.Body), tc.want) {
+			t.Fatalf("%q: %d\n%s", tc.want, p.Status, p.Body)
+		}
+	}
+	var p page
+	eventually(t, "the new password workflow", func() error {
+		p = post("acme is the best", "acme is the best", csrf)
+		if p.Status == http.StatusBadRequest {
+			return nil
+		}
+		return errors.New("not refused yet")
+	})
+	if !strings.Contains(p.Body, "Do not use the company name in your password (reset)") {
+		t.Fatalf("workflow form error:\n%s", p.Body)
+	}
+	// Nothing changed so far: the old password still works.
+	c.login(t, h, env, newBrowser(t), "forgetful@example.com")
+
+	if p = post(newPassword, newPassword, csrf); p.Status != http.StatusOK || !strings.Contains(p.Body, "Your password was changed") ||
+		!strings.Contains(p.Body, "/sign-in?") {
+		t.Fatalf("reset: %d\n%s", p.Status, p.Body)
+	}
+	// The link works once.
+	if p = post("yet another passphrase", "yet another passphrase", csrf); p.Status != http.StatusBadRequest ||
+		!strings.Contains(p.Body, "This link does not work") {
+		t.Fatalf("second use: %d\n%s", p.Status, p.Body)
+	}
+	if p = newBrowser(t).get(link); p.Status != http.StatusBadRequest {
+		t.Fatalf("used link opened: %d", p.Status)
+	}
+	// The old password fails, the new one works, the old session ended and
+	// the address is now verified.
+	nb := newBrowser(t)
+	if p = nb.submit(nb.openSignIn(c.authRequest().url), "forgetful@example.com", password); p.Status != http.StatusUnauthorized {
+		t.Fatalf("old password: %d", p.Status)
+	}
+	nb = newBrowser(t)
+	ar := c.authRequest()
+	codeFrom(t, h, env, nb.signIn(ar.url, "forgetful@example.com", newPassword), ar)
+	if p = old.get(c.authRequest().url); p.Status != http.StatusSeeOther || !strings.Contains(p.Location, "/sign-in?") {
+		t.Fatalf("the old session survived the reset: %d to %q", p.Status, p.Location)
+	}
+	if got, err := h.ids.GetUser(ctx, env, u.ID); err != nil || !got.EmailVerified {
+		t.Fatalf("user after reset %+v, %v", got, err)
+	}
+	for _, m := range h.p.Outbox().Messages() {
+		if strings.Contains(m.Text, newPassword) || strings.Contains(m.Text, password) {
+			t.Fatal("a password reached the outbox")
+		}
+	}
+
+	// Requests are limited per address.
+	var last page
+	for range 6 {
+		last = newBrowser(t).requestReset(c.authRequest().url, "flooded@example.com")
+	}
+	if last.Status != http.StatusTooManyRequests {
+		t.Fatalf("6th request: %d", last.Status)
+	}
+	// A forged token opens nothing.
+	if p = newBrowser(t).get(h.issuer(env) + "/reset-password/new?token=" + strings.Repeat("A", 43)); p.Status != http.StatusBadRequest {
+		t.Fatalf("forged token: %d", p.Status)
+	}
+}
