@@ -20,33 +20,40 @@ func buildTokensbench(ctx context.Context, repoRoot, dir string) ([]byte, error)
 const orgExpr = "e.Context.Organization.Code"
 
 // buildVariant builds tokensbench with the "org" claim set to the constant
-// org, so its digest differs from every earlier build. The module is its
-// own Go module next to dir, using the SDK in repoRoot.
+// org, so its digest differs from every earlier build.
 func buildVariant(ctx context.Context, repoRoot, dir, org string) ([]byte, error) {
-	src, err := os.ReadFile(filepath.Join(repoRoot, tokensbenchDir, "main.go"))
+	return buildPatched(ctx, repoRoot, dir, tokensbenchDir, "variant", orgExpr, fmt.Sprintf("%q", org))
+}
+
+// buildPatched builds the example in exampleDir (relative to repoRoot)
+// with the first occurrence of old in its main.go replaced by new. The
+// patched module is its own Go module in dir/name, using the SDK in
+// repoRoot; the module is written to dir/name.wasm.
+func buildPatched(ctx context.Context, repoRoot, dir, exampleDir, name, old, new string) ([]byte, error) {
+	src, err := os.ReadFile(filepath.Join(repoRoot, exampleDir, "main.go"))
 	if err != nil {
-		return nil, fmt.Errorf("read the tokensbench source: %w", err)
+		return nil, fmt.Errorf("read the %s source: %w", exampleDir, err)
 	}
-	if !strings.Contains(string(src), orgExpr) {
-		return nil, fmt.Errorf("the tokensbench source no longer sets the org claim from %s", orgExpr)
+	if !strings.Contains(string(src), old) {
+		return nil, fmt.Errorf("the %s source no longer contains %s", exampleDir, old)
 	}
-	variant := strings.Replace(string(src), orgExpr, fmt.Sprintf("%q", org), 1)
+	patched := strings.Replace(string(src), old, new, 1)
 	sdk, err := filepath.Abs(filepath.Join(repoRoot, "wasm-sdk", "go"))
 	if err != nil {
 		return nil, fmt.Errorf("locate the SDK: %w", err)
 	}
-	gomod := "module benchvariant\n\ngo 1.24\n\nrequire github.com/gatehouse-id/gatehouse/wasm-sdk/go v0.0.0\n\n" +
+	gomod := "module bench" + name + "\n\ngo 1.24\n\nrequire github.com/gatehouse-id/gatehouse/wasm-sdk/go v0.0.0\n\n" +
 		"replace github.com/gatehouse-id/gatehouse/wasm-sdk/go => " + sdk + "\n"
-	src2 := filepath.Join(dir, "variant")
-	if err := os.MkdirAll(src2, 0o755); err != nil {
-		return nil, fmt.Errorf("variant source dir: %w", err)
+	srcDir := filepath.Join(dir, name)
+	if err := os.MkdirAll(srcDir, 0o755); err != nil {
+		return nil, fmt.Errorf("%s source dir: %w", name, err)
 	}
-	for name, text := range map[string]string{"go.mod": gomod, "main.go": variant} {
-		if err := os.WriteFile(filepath.Join(src2, name), []byte(text), 0o644); err != nil {
-			return nil, fmt.Errorf("write the variant %s: %w", name, err)
+	for file, text := range map[string]string{"go.mod": gomod, "main.go": patched} {
+		if err := os.WriteFile(filepath.Join(srcDir, file), []byte(text), 0o644); err != nil {
+			return nil, fmt.Errorf("write the %s %s: %w", name, file, err)
 		}
 	}
-	return buildModule(ctx, src2, filepath.Join(dir, "variant.wasm"))
+	return buildModule(ctx, srcDir, filepath.Join(dir, name+".wasm"))
 }
 
 func buildModule(ctx context.Context, src, out string) ([]byte, error) {

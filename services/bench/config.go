@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -37,6 +39,19 @@ type Config struct {
 	// ThroughputTime is how long each concurrency level fires.
 	ThroughputTime time.Duration
 
+	// Rows selects the groups of rows to measure: RowsTrigger, RowsToken,
+	// RowsFlow. Empty: all of them.
+	Rows []string
+	// TokenTime is how long each concurrency level of the token endpoint
+	// runs, once without the m2m:token_generation workflow and once with
+	// it.
+	TokenTime time.Duration
+	// FlowRequests is the number of timed authorization-code flows, after
+	// FlowWarmup untimed ones; FlowMaxTime stops the timed ones early.
+	FlowRequests int
+	FlowWarmup   int
+	FlowMaxTime  time.Duration
+
 	// WorkerConcurrency and WorkerQueue configure the worker; zero picks
 	// 2×GOMAXPROCS executions at once and a queue large enough that the
 	// throughput run is never shed.
@@ -49,8 +64,10 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// DefaultConfig returns the settings of `make bench`: 20,000 timed calls
-// per latency run and 3 seconds per concurrency level of 16, 32 and 64.
+// DefaultConfig returns the settings of `make bench`: every row, 20,000
+// timed calls per latency run, 3 seconds per trigger concurrency level of
+// 16, 32 and 64, 2 seconds per token endpoint level, and up to 100
+// authorization-code flows in at most 6 seconds.
 func DefaultConfig() Config {
 	return Config{
 		Requests:       20000,
@@ -59,6 +76,10 @@ func DefaultConfig() Config {
 		FreshRequests:  300,
 		Concurrency:    []int{16, 32, 64},
 		ThroughputTime: 3 * time.Second,
+		TokenTime:      2 * time.Second,
+		FlowRequests:   100,
+		FlowWarmup:     3,
+		FlowMaxTime:    6 * time.Second,
 	}
 }
 
@@ -70,8 +91,25 @@ func (c Config) Validate() error {
 	}
 	if c.RepoRoot == "" {
 		errs = append(errs, errors.New("bench: the repository root is required"))
-	} else if _, err := os.Stat(filepath.Join(c.RepoRoot, tokensbenchDir, "main.go")); err != nil {
-		errs = append(errs, fmt.Errorf("bench: %s is not the repository root: %w", c.RepoRoot, err))
+	} else {
+		for _, dir := range []string{tokensbenchDir, m2mtoorgDir} {
+			if _, err := os.Stat(filepath.Join(c.RepoRoot, dir, "main.go")); err != nil {
+				errs = append(errs, fmt.Errorf("bench: %s is not the repository root: %w", c.RepoRoot, err))
+				break
+			}
+		}
+	}
+	for _, r := range c.Rows {
+		if !slices.Contains(AllRows, r) {
+			errs = append(errs, fmt.Errorf("bench: there are no rows %q: choose among %s", r, strings.Join(AllRows, ", ")))
+		}
+	}
+	if c.runs(RowsToken) && c.TokenTime <= 0 {
+		errs = append(errs, fmt.Errorf("bench: token endpoint time must be positive (got %s)", c.TokenTime))
+	}
+	if c.runs(RowsFlow) && (c.FlowRequests <= 0 || c.FlowWarmup < 0 || c.FlowMaxTime <= 0) {
+		errs = append(errs, fmt.Errorf("bench: the flow run needs positive requests and time and a warm-up of at least 0 (requests %d, warm-up %d, time %s)",
+			c.FlowRequests, c.FlowWarmup, c.FlowMaxTime))
 	}
 	if c.Requests <= 0 || c.FreshRequests <= 0 {
 		errs = append(errs, fmt.Errorf("bench: request counts must be positive (requests %d, fresh %d)", c.Requests, c.FreshRequests))
@@ -101,5 +139,29 @@ func (c Config) spec() runSpec {
 	return runSpec{Warmup: c.Warmup, N: c.Requests, MaxTime: c.MaxRunTime}
 }
 
-// tokensbenchDir is the example workflow every measurement runs.
+// tokensbenchDir is the example workflow the trigger rows run.
 const tokensbenchDir = "wasm-sdk/examples/tokensbench"
+
+// m2mtoorgDir is the m2m:token_generation example the token endpoint rows
+// run.
+const m2mtoorgDir = "wasm-sdk/examples/m2mtoorg"
+
+// Groups of rows, for Config.Rows and the -rows flag.
+const (
+	// RowsTrigger: the trigger round trip, its floor and the designs it
+	// replaces, the engine, the cold paths.
+	RowsTrigger = "trigger"
+	// RowsToken: token endpoint throughput for client_credentials without
+	// and with a live m2m:token_generation workflow.
+	RowsToken = "token"
+	// RowsFlow: an authorization-code flow over HTTP, step by step.
+	RowsFlow = "flow"
+)
+
+// AllRows are the groups of rows in the order they run.
+var AllRows = []string{RowsTrigger, RowsToken, RowsFlow}
+
+// runs reports whether the configuration measures the rows.
+func (c Config) runs(rows string) bool {
+	return len(c.Rows) == 0 || slices.Contains(c.Rows, rows)
+}

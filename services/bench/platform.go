@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"path/filepath"
 	"time"
 
@@ -42,7 +43,14 @@ func startStack(ctx context.Context, cfg Config, dataDir string) (*stack, error)
 	pc := platform.DefaultConfig()
 	pc.DatabaseURL = cfg.DatabaseURL
 	pc.NATSPort = -1
-	pc.HTTPAddr = "127.0.0.1:0"
+	// The frontdoor's issuer is its public URL (its redirects and
+	// discovery use it), so the listener's address must be known first.
+	addr, err := freeLoopbackAddr()
+	if err != nil {
+		return nil, err
+	}
+	pc.HTTPAddr = addr
+	pc.IssuerURL = "http://" + addr
 	pc.DataDir = dataDir
 	pc.WorkerConcurrency = cfg.WorkerConcurrency
 	pc.WorkerQueue = cfg.WorkerQueue
@@ -72,6 +80,23 @@ func startStack(ctx context.Context, cfg Config, dataDir string) (*stack, error)
 	return s, nil
 }
 
+// freeLoopbackAddr returns a loopback address whose port was free a moment
+// ago.
+func freeLoopbackAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("find a free loopback port for the HTTP listener: %w", err)
+	}
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		return "", fmt.Errorf("find a free loopback port for the HTTP listener: %w", err)
+	}
+	return addr, nil
+}
+
+// baseURL is the issuer of the default environment: the HTTP listener.
+func (s *stack) baseURL() string { return "http://" + s.p.HTTPAddr() }
+
 // stop closes the client and stops the platform; later calls do nothing.
 func (s *stack) stop(ctx context.Context) error {
 	if s.stopped {
@@ -100,6 +125,11 @@ type uploadTimes struct {
 
 // upload stores wasm and deploys it to benchEnv; the deployment must go live.
 func (s *stack) upload(ctx context.Context, wasm []byte, source string) (dapi.UploadResponse, uploadTimes, error) {
+	return s.uploadTo(ctx, benchEnv, wasm, source)
+}
+
+// uploadTo stores wasm and deploys it to env; the deployment must go live.
+func (s *stack) uploadTo(ctx context.Context, env string, wasm []byte, source string) (dapi.UploadResponse, uploadTimes, error) {
 	var ut uploadTimes
 	uctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
@@ -111,7 +141,7 @@ func (s *stack) upload(ctx context.Context, wasm []byte, source string) (dapi.Up
 	ut.Put = time.Since(start)
 	start = time.Now()
 	resp, err := natsrpc.Call[dapi.UploadRequest, dapi.UploadResponse](uctx, s.nc, dapi.SubjectUpload,
-		dapi.UploadRequest{Env: benchEnv, SHA256: sha, Source: source})
+		dapi.UploadRequest{Env: env, SHA256: sha, Source: source})
 	if err != nil {
 		return resp, ut, fmt.Errorf("upload the %s module: %w", source, err)
 	}

@@ -73,6 +73,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.checkCSRF(r, env, form) {
+		s.metrics.signIn(signInCSRFRejected)
 		pages.Render(w, http.StatusForbidden, pages.Message{Title: "Your sign-in form expired",
 			Text: "The form was not sent from this sign-in page, or it is too old. Go back, reload the page and sign in again."})
 		return
@@ -95,6 +96,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		page.PasswordError = msgEnterPassword
 	}
 	if email == "" || password == "" {
+		s.metrics.signIn(signInFormErrors)
 		pages.Render(w, http.StatusBadRequest, page)
 		return
 	}
@@ -106,11 +108,13 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		authstore.Limit{Key: "ip:" + clientIP(r), Max: s.cfg.IPLimit.Max, Window: s.cfg.IPLimit.Window})
 	if err != nil {
 		s.log.ErrorContext(ctx, "sign-in: count attempts", "error", err)
+		s.metrics.signIn(signInError)
 		s.serverErrorPage(w)
 		return
 	}
 	if !allowed {
 		s.tooManyAttempts(w, retryAfter)
+		s.metrics.signIn(signInRateLimited)
 		return
 	}
 	// From here, an attempt that does not succeed keeps its reservation.
@@ -125,6 +129,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	pwEvent.Context.Workflow.Trigger = abi.TriggerExistingPasswordProvided
 	d, stop := s.fire(ctx, env, abi.TriggerExistingPasswordProvided, pwEvent)
 	if stop != nil {
+		s.metrics.signIn(signInWorkflowStopped)
 		if stop.Failure != "" {
 			// A broken workflow is not the user's failed attempt.
 			_ = s.auth.Release(ctx, res)
@@ -134,6 +139,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(d.FormErrors) > 0 {
 		page.PasswordError = d.FormErrors[fieldPassword]
+		s.metrics.signIn(signInFormErrors)
 		page.Error = otherFormErrors(d.FormErrors, fieldPassword)
 		pages.Render(w, http.StatusBadRequest, page)
 		return
@@ -141,12 +147,14 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 
 	user, err := s.ids.VerifyPassword(ctx, env, email, password)
 	if errors.Is(err, identity.ErrInvalidCredentials) {
+		s.metrics.signIn(signInInvalidCredentials)
 		page.Error = msgIncorrect
 		pages.Render(w, http.StatusUnauthorized, page)
 		return
 	}
 	if err != nil {
 		s.log.ErrorContext(ctx, "sign-in: verify password", "error", err)
+		s.metrics.signIn(signInError)
 		s.serverErrorPage(w)
 		return
 	}
@@ -156,6 +164,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	if err := s.auth.ClearAttempts(ctx, accountKey); err != nil {
 		s.log.WarnContext(ctx, "sign-in: clear failed attempts", "error", err)
 	}
+	s.metrics.signIn(signInSucceeded)
 
 	s.authenticated(w, r, ar, user, false)
 }

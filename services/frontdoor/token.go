@@ -71,9 +71,11 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			// Token endpoint errors are 400s (RFC 6749 §5.2).
 			e.Status = http.StatusBadRequest
 		}
+		s.metrics.tokenRefused(grant, e.Code)
 		e.Write(w)
 		return
 	}
+	s.metrics.tokenIssued(grant)
 	writeJSON(w, http.StatusOK, resp)
 }
 

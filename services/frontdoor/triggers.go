@@ -39,6 +39,15 @@ func (e *workflowStop) Description() string {
 // run. A denial, or a failure with policy stop, is returned as a
 // *workflowStop.
 func (s *Server) fire(ctx context.Context, env string, t abi.Trigger, event any) (wapi.Decision, *workflowStop) {
+	d, stop := s.fireOnce(ctx, env, t, event)
+	if stop != nil {
+		s.metrics.workflowStopped(stop)
+	}
+	return d, stop
+}
+
+// fireOnce is fire without the metrics.
+func (s *Server) fireOnce(ctx context.Context, env string, t abi.Trigger, event any) (wapi.Decision, *workflowStop) {
 	body, err := json.Marshal(event)
 	if err != nil {
 		s.log.ErrorContext(ctx, "encode trigger event", "trigger", t, "error", err)
@@ -54,6 +63,7 @@ func (s *Server) fire(ctx context.Context, env string, t abi.Trigger, event any)
 			"execution_id", d.ExecutionID, "code", d.Error.Code, "failure_policy", d.FailurePolicy)
 		if d.Continue() {
 			log.WarnContext(ctx, "workflow failed; its failure policy lets the flow continue without it", "error", d.Error.Message)
+			s.metrics.workflowContinued(t)
 			return wapi.Decision{}, nil
 		}
 		log.WarnContext(ctx, "workflow failed; its failure policy stops the flow", "error", d.Error.Message)

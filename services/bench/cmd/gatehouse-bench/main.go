@@ -29,13 +29,17 @@ func run() error {
 	dbURL := flag.String("database-url", "", "PostgreSQL database to use (empty: start a throw-away PostgreSQL)")
 	repo := flag.String("repo", "", "repository root (default: found from the working directory)")
 	levels := flag.String("concurrency", "16,32,64", "comma list of concurrent callers for the throughput run")
-	profile := flag.String("cpuprofile", "", "write a CPU profile of the throughput runs to this file")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the trigger throughput runs to this file (of the token endpoint runs without the trigger rows)")
 	flag.IntVar(&cfg.Requests, "requests", cfg.Requests, "timed calls per latency run")
 	flag.IntVar(&cfg.Warmup, "warmup", cfg.Warmup, "untimed calls before each latency run")
 	flag.IntVar(&cfg.FreshRequests, "fresh-requests", cfg.FreshRequests, "timed fresh-instance executions")
 	flag.DurationVar(&cfg.ThroughputTime, "throughput-time", cfg.ThroughputTime, "duration of each throughput level")
 	flag.IntVar(&cfg.WorkerConcurrency, "worker-concurrency", 0, "worker execution slots (0: 2×CPUs)")
 	flag.IntVar(&cfg.WorkerQueue, "worker-queue", 0, "worker queue before shedding (0: large enough never to shed)")
+	rows := flag.String("rows", strings.Join(bench.AllRows, ","), "comma list of the rows to measure: "+strings.Join(bench.AllRows, ", "))
+	flag.DurationVar(&cfg.TokenTime, "token-time", cfg.TokenTime, "duration of each token endpoint level, with and without the workflow")
+	flag.IntVar(&cfg.FlowRequests, "flow-requests", cfg.FlowRequests, "timed authorization-code flows at most")
+	flag.DurationVar(&cfg.FlowMaxTime, "flow-time", cfg.FlowMaxTime, "stop timing authorization-code flows after this long")
 	verbose := flag.Bool("v", false, "show the platform's logs")
 	flag.Parse()
 
@@ -46,6 +50,15 @@ func run() error {
 			return fmt.Errorf("-concurrency: %q is not a number", s)
 		}
 		cfg.Concurrency = append(cfg.Concurrency, n)
+	}
+	cfg.Rows = nil
+	for _, r := range strings.Split(*rows, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			cfg.Rows = append(cfg.Rows, r)
+		}
+	}
+	if len(cfg.Rows) == 0 {
+		return errors.New("-rows: name at least one group of rows: " + strings.Join(bench.AllRows, ", "))
 	}
 	cfg.Progress = os.Stderr
 	if *verbose {
@@ -112,8 +125,8 @@ func run() error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "bench: done in %s\n", time.Since(start).Round(time.Second))
-	fmt.Printf("\nGatehouse trigger benchmark: %d CPUs, %s; load average %s before, %s after\n\n",
-		res.CPUs, cpuModel(), loadBefore, loadAverage())
+	fmt.Printf("\nGatehouse benchmark (%s): %d CPUs, %s; load average %s before, %s after\n\n",
+		strings.Join(res.Rows, ", "), res.CPUs, cpuModel(), loadBefore, loadAverage())
 	if err := res.WriteTable(os.Stdout); err != nil {
 		return err
 	}
