@@ -19,6 +19,13 @@
 //	GET, POST /oauth2/userinfo                   OIDC UserInfo (Bearer access token)
 //	GET, POST /oauth2/logout                     OIDC RP-initiated logout
 //	GET, POST /sign-in                           hosted sign-in page
+//	GET, POST /sign-up                           hosted sign-up page (also prompt=create)
+//	GET, POST /choose-organization               organization choice for members of several
+//	GET, POST /reset-password                    ask for a reset link (needs a Mailer)
+//	GET, POST /reset-password/new                the emailed link: choose a new password
+//	GET, POST /preview                           preview password of a deploy_id
+//	GET, POST /account/plan                      self-serve plan page (user:plan_selection, user:plan_cancellation_request)
+//	          /api/v1/…                          management API (package mgmt)
 //
 // The token, revocation and userinfo endpoints answer CORS requests from
 // any origin (without credentials), for browser applications.
@@ -35,8 +42,24 @@
 // password: the attempt is counted by a per-account and a per-IP limiter,
 // user:existing_password_provided runs (its formErrors["p_password"] shows
 // next to the password field), the password is verified, then
-// user:post_authentication runs, a session is created and a single-use
-// code is issued. Forms are protected by a double-submit CSRF token.
+// user:post_authentication runs. Sign-up runs user:new_password_provided
+// (reason "initial") and user:pre_registration before the user and their
+// password are created in one transaction, then goes on like a sign-in
+// (post_authentication with isNewUserRecordCreated).
+//
+// After authentication the organization is resolved: org_code (the user
+// must be a member), else the user's only organization, else — for a
+// member of several — the one chosen on /choose-organization. Then
+// user:pre_mfa runs for a new sign-in (the MFA policy is off until the MFA
+// service is wired; a workflow requiring MFA fails closed), a session is
+// created and a single-use code is issued. A step that waits for the user
+// keeps the authentication as a flow (cookie + row, 15 minutes, used
+// once). Forms are protected by a double-submit CSRF token.
+//
+// An authorization request with deploy_id first asks for that
+// deployment's preview password (failed attempts limited per deployment);
+// once given, a cookie bound to the client makes every trigger of the flow,
+// up to the code exchange, run that deployment for its trigger.
 //
 // # Tokens
 //
