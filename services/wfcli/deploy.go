@@ -6,8 +6,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	dapi "github.com/gatehouse-id/gatehouse/services/deployments/api"
 )
 
@@ -32,29 +30,18 @@ func runDeploy(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	nc, err := r.connect(ctx)
+	g, err := r.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return fmt.Errorf("JetStream on %s: %w", *r.natsURL, err)
-	}
-	pctx, pcancel := context.WithTimeout(ctx, requestTimeout)
-	digest, err := dapi.PutArtifact(pctx, js, wasm)
-	pcancel()
-	if err != nil {
-		return fmt.Errorf("upload %s to %s: %w", label, *r.natsURL, err)
-	}
-	fmt.Fprintf(c.stderr, "uploaded %s (%s, sha256 %s) to environment %s\n", label, humanBytes(len(wasm)), digest[:12], *r.env)
+	defer g.Close()
+	fmt.Fprintf(c.stderr, "uploading %s (%s, sha256 %s) to environment %s\n", label, humanBytes(len(wasm)), digestPrefix(wasm), *r.env)
 	// Without --no-live the environment's auto-live setting decides.
 	var live *bool
 	if *noLive {
 		live = new(bool)
 	}
-	resp, err := call[dapi.UploadRequest, dapi.UploadResponse](ctx, nc, uploadTimeout, dapi.SubjectUpload,
-		dapi.UploadRequest{Env: *r.env, SHA256: digest, Source: label, Live: live})
+	resp, err := g.Upload(ctx, wasm, label, live)
 	if err != nil {
 		return fmt.Errorf("deploy %s: %w", label, err)
 	}

@@ -2,7 +2,6 @@ package wfcli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,8 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 	"unicode/utf8"
-
-	"github.com/nats-io/nats.go"
 
 	"github.com/gatehouse-id/gatehouse/pkg/natsrpc"
 	kapi "github.com/gatehouse-id/gatehouse/services/keys/api"
@@ -70,8 +67,8 @@ func runEnvSet(c *cli, args []string) error {
 	if value == "" {
 		fmt.Fprintf(c.stderr, "warning: the value of %s is empty\n", key)
 	}
-	return r.with(c.ctx, func(ctx context.Context, nc *nats.Conn, env string) error {
-		if err := upsertEnv(ctx, nc, env, key, value, *secret); err != nil {
+	return r.with(c.ctx, func(ctx context.Context, g gatehouse, env string) error {
+		if err := upsertEnv(ctx, g, key, value, *secret); err != nil {
 			return fmt.Errorf("set %s in %s: %w", key, env, err)
 		}
 		kind := ""
@@ -84,19 +81,14 @@ func runEnvSet(c *cli, args []string) error {
 }
 
 // upsertEnv changes the variable, or creates it when it does not exist.
-func upsertEnv(ctx context.Context, nc *nats.Conn, env, key, value string, secret bool) error {
-	update := func() error {
-		_, err := call[kapi.UpdateEnvRequest, kapi.EnvVar](ctx, nc, requestTimeout, kapi.SubjectEnvUpdate,
-			kapi.UpdateEnvRequest{Env: env, Key: key, Value: &value, IsSecret: &secret})
-		return err
-	}
+func upsertEnv(ctx context.Context, g gatehouse, key, value string, secret bool) error {
+	update := func() error { return g.EnvUpdate(ctx, key, value, secret) }
 	err := update()
-	if !natsrpc.IsCode(err, natsrpc.CodeNotFound) {
+	if errCode(err) != string(natsrpc.CodeNotFound) {
 		return err
 	}
-	_, err = call[kapi.CreateEnvRequest, kapi.EnvVar](ctx, nc, requestTimeout, kapi.SubjectEnvCreate,
-		kapi.CreateEnvRequest{Env: env, Key: key, Value: value, IsSecret: secret})
-	if natsrpc.IsCode(err, natsrpc.CodeConflict) {
+	err = g.EnvCreate(ctx, key, value, secret)
+	if errCode(err) == string(natsrpc.CodeConflict) {
 		// Someone created it in the meantime: change it.
 		return update()
 	}
@@ -174,11 +166,12 @@ func runEnvList(c *cli, args []string) error {
 	if _, err := f.parse(c, args, 0); err != nil {
 		return err
 	}
-	return r.with(c.ctx, func(ctx context.Context, nc *nats.Conn, env string) error {
-		resp, err := call[kapi.ListEnvRequest, kapi.ListEnvResponse](ctx, nc, requestTimeout, kapi.SubjectEnvList, kapi.ListEnvRequest{Env: env})
+	return r.with(c.ctx, func(ctx context.Context, g gatehouse, env string) error {
+		vars, err := g.EnvList(ctx)
 		if err != nil {
 			return fmt.Errorf("list the variables of %s: %w", env, err)
 		}
+		resp := kapi.ListEnvResponse{Variables: vars}
 		if resp.Variables == nil {
 			resp.Variables = []kapi.EnvVar{}
 		}
@@ -232,12 +225,8 @@ func runEnvRm(c *cli, args []string) error {
 	if err := checkVarName(key); err != nil {
 		return err
 	}
-	return r.with(c.ctx, func(ctx context.Context, nc *nats.Conn, env string) error {
-		resp, err := call[kapi.EnvKeyRequest, kapi.DeleteResponse](ctx, nc, requestTimeout, kapi.SubjectEnvDelete, kapi.EnvKeyRequest{Env: env, Key: key})
-		if err == nil && !resp.Deleted {
-			err = errors.New("no such variable")
-		}
-		if err != nil {
+	return r.with(c.ctx, func(ctx context.Context, g gatehouse, env string) error {
+		if err := g.EnvDelete(ctx, key); err != nil {
 			return fmt.Errorf("remove %s from %s: %w", key, env, err)
 		}
 		fmt.Fprintf(c.stdout, "removed %s from %s\n", key, env)

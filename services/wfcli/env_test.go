@@ -14,10 +14,18 @@ type session struct {
 	t      *testing.T
 	remote []string
 	output []string
+	http   bool // commands use the management API (--url)
 }
 
 func newSession(t *testing.T) *session {
 	return &session{t: t, remote: []string{"--nats-url", startGatehouse(t)}}
+}
+
+// bothModes runs test against a Gatehouse reached over NATS, then against
+// one reached over its management API.
+func bothModes(t *testing.T, test func(*testing.T, *session)) {
+	t.Run("nats", func(t *testing.T) { test(t, newSession(t)) })
+	t.Run("http", func(t *testing.T) { test(t, newHTTPSession(t)) })
 }
 
 // run runs gatehouse wf with stdin and fails the test unless it exits with
@@ -78,9 +86,10 @@ func tableRow(t *testing.T, table, first string) []string {
 	return nil
 }
 
-func TestEnvSetListRm(t *testing.T) {
+func TestEnvSetListRm(t *testing.T) { bothModes(t, testEnvSetListRm) }
+
+func testEnvSetListRm(t *testing.T, s *session) {
 	const secret, secret2 = "s3cr3t-value", "n3w-s3cr3t"
-	s := newSession(t)
 
 	out, _ := s.run(0, "", "env", "list")
 	wantContains(t, "env list", out, "no variables in environment production yet", "gatehouse wf env set")
@@ -127,9 +136,12 @@ func TestEnvSetListRm(t *testing.T) {
 	_, errOut = s.run(1, "", "env", "set", "API_KEY", "plain")
 	wantContains(t, "stderr", errOut, "set API_KEY in production", "failed_precondition")
 
-	// Environments are separate.
-	out, _ = s.run(0, "", "env", "list", "--environment", "staging")
-	wantContains(t, "env list in staging", out, "no variables in environment staging")
+	// Environments are separate (over HTTP, each has its own clients: see
+	// TestHTTPModeCredentials).
+	if !s.http {
+		out, _ = s.run(0, "", "env", "list", "--environment", "staging")
+		wantContains(t, "env list in staging", out, "no variables in environment staging")
+	}
 
 	out, _ = s.run(0, "", "env", "rm", "GREETING")
 	if out != "removed GREETING from production\n" {

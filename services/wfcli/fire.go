@@ -29,7 +29,9 @@ func runFire(c *cli, args []string) error {
 	if !t.Known() {
 		return usagef("unknown trigger %q: use one of %s", pos[0], triggerList())
 	}
-	if err := r.validate(); err != nil {
+	// fire talks to the workers over NATS whatever --url says: the
+	// management API does not fire triggers.
+	if err := r.validateEnv(); err != nil {
 		return err
 	}
 	event, err := c.readEvent(*eventPath)

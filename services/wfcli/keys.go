@@ -2,12 +2,9 @@ package wfcli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"text/tabwriter"
 	"time"
-
-	"github.com/nats-io/nats.go"
 
 	kapi "github.com/gatehouse-id/gatehouse/services/keys/api"
 )
@@ -20,9 +17,8 @@ func runKeysCreate(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	return r.with(c.ctx, func(ctx context.Context, nc *nats.Conn, env string) error {
-		resp, err := call[kapi.CreateWorkflowKeyRequest, kapi.CreateWorkflowKeyResponse](ctx, nc, requestTimeout, kapi.SubjectWorkflowKeyCreate,
-			kapi.CreateWorkflowKeyRequest{Env: env, WorkflowID: workflowID})
+	return r.with(c.ctx, func(ctx context.Context, g gatehouse, env string) error {
+		resp, err := g.KeyCreate(ctx, workflowID)
 		if err != nil {
 			return fmt.Errorf("create an encryption key for workflow %s in %s: %w", workflowID, env, err)
 		}
@@ -49,12 +45,12 @@ func runKeysList(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	return r.with(c.ctx, func(ctx context.Context, nc *nats.Conn, env string) error {
-		resp, err := call[kapi.ListWorkflowKeysRequest, kapi.ListWorkflowKeysResponse](ctx, nc, requestTimeout, kapi.SubjectWorkflowKeyList,
-			kapi.ListWorkflowKeysRequest{Env: env, WorkflowID: workflowID})
+	return r.with(c.ctx, func(ctx context.Context, g gatehouse, env string) error {
+		keys, err := g.KeyList(ctx, workflowID)
 		if err != nil {
 			return fmt.Errorf("list the encryption keys of workflow %s in %s: %w", workflowID, env, err)
 		}
+		resp := kapi.ListWorkflowKeysResponse{Keys: keys}
 		if resp.Keys == nil {
 			resp.Keys = []kapi.WorkflowKey{}
 		}
@@ -85,18 +81,18 @@ func runKeysList(c *cli, args []string) error {
 }
 
 func runKeysActivate(c *cli, args []string) error {
-	return changeKey(c, "activate", args, kapi.SubjectWorkflowKeyActivate, "activate", "is now the active key")
+	return changeKey(c, "activate", args, gatehouse.KeyActivate, "activate", "is now the active key")
 }
 
 func runKeysDeactivate(c *cli, args []string) error {
-	return changeKey(c, "deactivate", args, kapi.SubjectWorkflowKeyDeactivate, "deactivate", "is deactivated")
+	return changeKey(c, "deactivate", args, gatehouse.KeyDeactivate, "deactivate", "is deactivated")
 }
 
 // changeKey runs a keys subcommand that takes one key id and replies with
 // the updated key.
-func changeKey(c *cli, name string, args []string, subject, verb, done string) error {
-	return onKey(c, name, args, func(ctx context.Context, nc *nats.Conn, env, id string) error {
-		k, err := call[kapi.WorkflowKeyRequest, kapi.WorkflowKey](ctx, nc, requestTimeout, subject, kapi.WorkflowKeyRequest{Env: env, KeyID: id})
+func changeKey(c *cli, name string, args []string, change func(gatehouse, context.Context, string) (kapi.WorkflowKey, error), verb, done string) error {
+	return onKey(c, name, args, func(ctx context.Context, g gatehouse, env, id string) error {
+		k, err := change(g, ctx, id)
 		if err != nil {
 			return fmt.Errorf("%s key %s in %s: %w", verb, id, env, err)
 		}
@@ -110,12 +106,8 @@ func changeKey(c *cli, name string, args []string, subject, verb, done string) e
 }
 
 func runKeysRm(c *cli, args []string) error {
-	return onKey(c, "rm", args, func(ctx context.Context, nc *nats.Conn, env, id string) error {
-		resp, err := call[kapi.WorkflowKeyRequest, kapi.DeleteResponse](ctx, nc, requestTimeout, kapi.SubjectWorkflowKeyDelete, kapi.WorkflowKeyRequest{Env: env, KeyID: id})
-		if err == nil && !resp.Deleted {
-			err = errors.New("no such key")
-		}
-		if err != nil {
+	return onKey(c, "rm", args, func(ctx context.Context, g gatehouse, env, id string) error {
+		if err := g.KeyDelete(ctx, id); err != nil {
 			return fmt.Errorf("delete key %s in %s: %w", id, env, err)
 		}
 		fmt.Fprintf(c.stdout, "key %s deleted\n", id)
@@ -125,15 +117,15 @@ func runKeysRm(c *cli, args []string) error {
 
 // onKey parses a keys subcommand that takes one key id and the remote
 // flags, connects, and runs fn.
-func onKey(c *cli, name string, args []string, fn func(ctx context.Context, nc *nats.Conn, env, id string) error) error {
+func onKey(c *cli, name string, args []string, fn func(ctx context.Context, g gatehouse, env, id string) error) error {
 	f := c.flags("keys " + name)
 	r := addRemoteFlags(f)
 	id, err := positionalID(c, f, args, "the key id is required (see gatehouse wf keys list WORKFLOW_ID)")
 	if err != nil {
 		return err
 	}
-	return r.with(c.ctx, func(ctx context.Context, nc *nats.Conn, env string) error {
-		return fn(ctx, nc, env, id)
+	return r.with(c.ctx, func(ctx context.Context, g gatehouse, env string) error {
+		return fn(ctx, g, env, id)
 	})
 }
 

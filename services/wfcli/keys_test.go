@@ -29,8 +29,9 @@ func workflowKeys(t *testing.T, s *session, workflowID string) map[string]kapi.W
 	return keys
 }
 
-func TestKeysLifecycle(t *testing.T) {
-	s := newSession(t)
+func TestKeysLifecycle(t *testing.T) { bothModes(t, testKeysLifecycle) }
+
+func testKeysLifecycle(t *testing.T, s *session) {
 	const wf = "premfa"
 
 	out, _ := s.run(0, "", "keys", "list", wf)

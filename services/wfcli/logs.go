@@ -11,8 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/nats-io/nats.go"
-
 	lapi "github.com/gatehouse-id/gatehouse/services/logs/api"
 )
 
@@ -84,9 +82,9 @@ func runLogs(c *cli, args []string) error {
 		ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 		defer stop()
 	}
-	return r.with(ctx, func(ctx context.Context, nc *nats.Conn, env string) error {
+	return r.with(ctx, func(ctx context.Context, g gatehouse, env string) error {
 		q.req.Env = env
-		return c.logs(ctx, nc, q)
+		return c.logs(ctx, g, q)
 	})
 }
 
@@ -113,29 +111,19 @@ func parseLogTime(flag, s string, now time.Time) (time.Time, error) {
 
 // logs prints the history of q and, with q.follow, the records that arrive
 // afterwards until ctx ends.
-func (c *cli) logs(ctx context.Context, nc *nats.Conn, q logsQuery) error {
-	var tail chan *nats.Msg
-	var sub *nats.Subscription
-	closed := make(chan struct{})
+func (c *cli) logs(ctx context.Context, g gatehouse, q logsQuery) error {
+	var stream logStream
 	if q.follow {
-		// Subscribe before the query, so that nothing published in between
-		// is missed; what both deliver is printed once.
-		tail = make(chan *nats.Msg, tailBuffer)
+		// Follow before the query, so that nothing stored in between is
+		// missed; what both deliver is printed once.
 		var err error
-		sub, err = nc.ChanSubscribe(lapi.TailSubject(q.req.Env), tail)
+		stream, err = g.Follow(ctx, q.req, func(msg string) { fmt.Fprintf(c.stderr, "warning: %s\n", msg) })
 		if err != nil {
 			return fmt.Errorf("follow the logs of %s: %w", q.req.Env, err)
 		}
-		defer sub.Unsubscribe()
-		nc.SetClosedHandler(func(*nats.Conn) { close(closed) })
-		fctx, cancel := context.WithTimeout(ctx, requestTimeout)
-		err = nc.FlushWithContext(fctx)
-		cancel()
-		if err != nil {
-			return fmt.Errorf("follow the logs of %s: %w", q.req.Env, err)
-		}
+		defer stream.Close()
 	}
-	resp, err := call[lapi.QueryRequest, lapi.QueryResponse](ctx, nc, requestTimeout, lapi.SubjectQuery, q.req)
+	resp, err := g.Logs(ctx, q.req)
 	if err != nil {
 		return fmt.Errorf("%s logs of %s: %w", q.req.Kind, q.req.Env, err)
 	}
@@ -158,34 +146,24 @@ func (c *cli) logs(ctx context.Context, nc *nats.Conn, q logsQuery) error {
 		return nil
 	}
 	fmt.Fprintf(c.stderr, "following %s logs of %s; Ctrl-C to stop\n", q.req.Kind, q.req.Env)
-	dropped := 0
 	for {
-		select {
-		case <-ctx.Done():
-			if errors.Is(context.Cause(ctx), context.Canceled) {
-				return nil
+		recs, err := stream.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				if errors.Is(context.Cause(ctx), context.Canceled) {
+					return nil
+				}
+				return ctx.Err()
 			}
-			return ctx.Err()
-		case <-closed:
-			return fmt.Errorf("the connection to Gatehouse closed while following the logs: %v", nc.LastError())
-		case m := <-tail:
-			if n, err := sub.Dropped(); err == nil && n > dropped {
-				fmt.Fprintf(c.stderr, "warning: %d live records were dropped because the output did not keep up: query them with --since\n", n-dropped)
-				dropped = n
-			}
-			recs, err := lapi.DecodeRecords(m.Data)
-			if err != nil {
-				fmt.Fprintf(c.stderr, "warning: log records on %s do not decode: %v\n", m.Subject, err)
+			return err
+		}
+		for _, rec := range recs {
+			if seen[rec.ID] || !q.matches(rec) {
 				continue
 			}
-			for _, rec := range recs {
-				if seen[rec.ID] || !q.matches(rec) {
-					continue
-				}
-				seen[rec.ID] = true
-				if err := c.printRecord(rec, q.asJSON); err != nil {
-					return err
-				}
+			seen[rec.ID] = true
+			if err := c.printRecord(rec, q.asJSON); err != nil {
+				return err
 			}
 		}
 	}

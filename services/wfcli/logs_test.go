@@ -87,9 +87,12 @@ func (s *session) fireEnvflow(event, greeting string) api.Decision {
 }
 
 func TestLogsShowExecutionsBuildsAndFollow(t *testing.T) {
+	bothModes(t, testLogsShowExecutionsBuildsAndFollow)
+}
+
+func testLogsShowExecutionsBuildsAndFollow(t *testing.T, s *session) {
 	const secret = "s3cr3t-value"
 	wasm, event := envflow(t)
-	s := newSession(t)
 
 	out, _ := s.run(0, "", "deploy", wasm)
 	dep := deployedID(t, out)

@@ -205,8 +205,12 @@ func (c *cli) help(w io.Writer) {
 	}
 	b.WriteString(`
 Flags go after the command and may be written -flag or --flag.
-Commands that talk to Gatehouse take --nats-url (default $GATEHOUSE_NATS_URL,
-else ` + defaultNATSURL + `) and --environment (default production).
+Commands that talk to Gatehouse take --environment (default production) and
+reach it over NATS with --nats-url (default $GATEHOUSE_NATS_URL, else
+` + defaultNATSURL + `), or over its management API with --url (default
+$GATEHOUSE_URL) and either --token ($GATEHOUSE_TOKEN) or a machine-to-machine
+client: --client-id ($GATEHOUSE_CLIENT_ID) and $GATEHOUSE_CLIENT_SECRET (or
+--client-secret). fire always uses NATS.
 
 A typical session:
   gatehouse wf init ./mfa --trigger user:pre_mfa

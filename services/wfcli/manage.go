@@ -6,8 +6,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/nats-io/nats.go"
-
 	dapi "github.com/gatehouse-id/gatehouse/services/deployments/api"
 )
 
@@ -21,29 +19,35 @@ func runList(c *cli, args []string) error {
 	if _, err := f.parse(c, args, 0); err != nil {
 		return err
 	}
-	return r.with(c.ctx, func(ctx context.Context, nc *nats.Conn, env string) error {
-		wfs, err := call[dapi.WorkflowsRequest, dapi.WorkflowsResponse](ctx, nc, requestTimeout, dapi.SubjectWorkflows, dapi.WorkflowsRequest{Env: env})
+	return r.with(c.ctx, func(ctx context.Context, g gatehouse, env string) error {
+		workflows, err := g.Workflows(ctx)
 		if err != nil {
 			return fmt.Errorf("list workflows of %s: %w", env, err)
 		}
-		deps, err := call[dapi.ListRequest, dapi.ListResponse](ctx, nc, requestTimeout, dapi.SubjectList, dapi.ListRequest{Env: env, Limit: listLimit})
+		deployments, err := g.Deployments(ctx, listLimit)
 		if err != nil {
 			return fmt.Errorf("list deployments of %s: %w", env, err)
+		}
+		if workflows == nil {
+			workflows = []dapi.Workflow{}
+		}
+		if deployments == nil {
+			deployments = []dapi.Deployment{}
 		}
 		if *asJSON {
 			return printJSON(c.stdout, struct {
 				Workflows   []dapi.Workflow   `json:"workflows"`
 				Deployments []dapi.Deployment `json:"deployments"`
-			}{wfs.Workflows, deps.Deployments})
+			}{workflows, deployments})
 		}
-		if len(wfs.Workflows) == 0 && len(deps.Deployments) == 0 {
+		if len(workflows) == 0 && len(deployments) == 0 {
 			fmt.Fprintf(c.stdout, "no workflows in environment %s yet: deploy one with gatehouse wf deploy\n", env)
 			return nil
 		}
 		fmt.Fprintf(c.stdout, "Workflows in %s:\n", env)
 		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "WORKFLOW\tTRIGGER\tSTATUS\tLIVE DEPLOYMENT\tNAME")
-		for _, w := range wfs.Workflows {
+		for _, w := range workflows {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", w.ID, w.Trigger, w.Status, orDefault(w.LiveDeploymentID, "-"), orDefault(w.Name, "-"))
 		}
 		if err := tw.Flush(); err != nil {
@@ -52,7 +56,7 @@ func runList(c *cli, args []string) error {
 		fmt.Fprintf(c.stdout, "\nDeployments (newest first, at most %d):\n", listLimit)
 		tw = tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "DEPLOYMENT\tWORKFLOW\tSTATUS\tSIZE\tCREATED\tSOURCE")
-		for _, d := range deps.Deployments {
+		for _, d := range deployments {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, orDefault(d.WorkflowID, "-"), d.Status,
 				humanBytes(d.Size), d.CreatedAt.Local().Format(time.DateTime), orDefault(d.Source, "-"))
 		}
@@ -64,18 +68,18 @@ func runList(c *cli, args []string) error {
 }
 
 func runLive(c *cli, args []string) error {
-	return changeDeployment(c, "live", args, dapi.SubjectMakeLive, "is now Live")
+	return changeDeployment(c, "live", args, gatehouse.MakeLive, "is now Live")
 }
 
 func runDeactivate(c *cli, args []string) error {
-	return changeDeployment(c, "deactivate", args, dapi.SubjectDeactivate, "is deactivated")
+	return changeDeployment(c, "deactivate", args, gatehouse.Deactivate, "is deactivated")
 }
 
 // changeDeployment runs a command that takes one deployment id and replies
 // with the updated deployment.
-func changeDeployment(c *cli, name string, args []string, subject, done string) error {
-	return onDeployment(c, name, args, func(ctx context.Context, nc *nats.Conn, env, id string) error {
-		d, err := call[dapi.IDRequest, dapi.Deployment](ctx, nc, requestTimeout, subject, dapi.IDRequest{Env: env, DeploymentID: id})
+func changeDeployment(c *cli, name string, args []string, change func(gatehouse, context.Context, string) (dapi.Deployment, error), done string) error {
+	return onDeployment(c, name, args, func(ctx context.Context, g gatehouse, env, id string) error {
+		d, err := change(g, ctx, id)
 		if err != nil {
 			return fmt.Errorf("deployment %s: %w", id, err)
 		}
@@ -85,8 +89,8 @@ func changeDeployment(c *cli, name string, args []string, subject, done string) 
 }
 
 func runDelete(c *cli, args []string) error {
-	return onDeployment(c, "delete", args, func(ctx context.Context, nc *nats.Conn, env, id string) error {
-		if _, err := call[dapi.IDRequest, dapi.Empty](ctx, nc, requestTimeout, dapi.SubjectDelete, dapi.IDRequest{Env: env, DeploymentID: id}); err != nil {
+	return onDeployment(c, "delete", args, func(ctx context.Context, g gatehouse, env, id string) error {
+		if err := g.DeleteDeployment(ctx, id); err != nil {
 			return fmt.Errorf("delete deployment %s: %w", id, err)
 		}
 		fmt.Fprintf(c.stdout, "deployment %s deleted\n", id)
@@ -104,10 +108,9 @@ func runDeleteWorkflow(c *cli, args []string) error {
 	if len(pos) == 0 || pos[0] == "" {
 		return usagef("the workflow id is required (see gatehouse wf list)")
 	}
-	return r.with(c.ctx, func(ctx context.Context, nc *nats.Conn, env string) error {
+	return r.with(c.ctx, func(ctx context.Context, g gatehouse, env string) error {
 		id := pos[0]
-		if _, err := call[dapi.DeleteWorkflowRequest, dapi.Empty](ctx, nc, requestTimeout, dapi.SubjectDeleteWorkflow,
-			dapi.DeleteWorkflowRequest{Env: env, WorkflowID: id}); err != nil {
+		if err := g.DeleteWorkflow(ctx, id); err != nil {
 			return fmt.Errorf("delete workflow %s: %w", id, err)
 		}
 		fmt.Fprintf(c.stdout, "workflow %s deleted with all its deployments; its trigger is free\n", id)
@@ -117,15 +120,15 @@ func runDeleteWorkflow(c *cli, args []string) error {
 
 // onDeployment parses a command that takes one deployment id and the remote
 // flags, connects, and runs fn.
-func onDeployment(c *cli, name string, args []string, fn func(ctx context.Context, nc *nats.Conn, env, id string) error) error {
+func onDeployment(c *cli, name string, args []string, fn func(ctx context.Context, g gatehouse, env, id string) error) error {
 	f := c.flags(name)
 	r := addRemoteFlags(f)
 	id, err := deploymentArg(c, f, args)
 	if err != nil {
 		return err
 	}
-	return r.with(c.ctx, func(ctx context.Context, nc *nats.Conn, env string) error {
-		return fn(ctx, nc, env, id)
+	return r.with(c.ctx, func(ctx context.Context, g gatehouse, env string) error {
+		return fn(ctx, g, env, id)
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,12 +17,23 @@ import (
 
 // startGatehouse runs the whole platform (embedded NATS, PostgreSQL,
 // deployments and worker) and returns its NATS URL.
-func startGatehouse(t *testing.T) string {
+func startGatehouse(t *testing.T) string { return startPlatform(t).NATSURL() }
+
+// startPlatform runs the whole platform, its HTTP listener on a loopback
+// address that is also its issuer URL.
+func startPlatform(t *testing.T) *platform.Platform {
 	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
 	cfg := platform.DefaultConfig()
 	cfg.DatabaseURL = pgtest.NewDatabase(t)
 	cfg.NATSPort = -1
-	cfg.HTTPAddr = "127.0.0.1:0"
+	cfg.HTTPAddr = addr
+	cfg.IssuerURL = "http://" + addr
 	cfg.DataDir = t.TempDir()
 	p, err := platform.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -34,7 +46,7 @@ func startGatehouse(t *testing.T) string {
 			t.Errorf("stop Gatehouse: %v", err)
 		}
 	})
-	return p.NATSURL()
+	return p
 }
 
 var deploymentLine = regexp.MustCompile(`(?m)^deployment: (dep_\S+)$`)
@@ -65,11 +77,12 @@ func fireUntil(t *testing.T, code int, want string, args ...string) string {
 	}
 }
 
-func TestDeployListLiveDeactivateFire(t *testing.T) {
+func TestDeployListLiveDeactivateFire(t *testing.T) { bothModes(t, testDeployListLiveDeactivateFire) }
+
+func testDeployListLiveDeactivateFire(t *testing.T, s *session) {
 	wasm := mfaModule(t)
 	event := writeFile(t, t.TempDir(), "event.json", sampleEvents["user:pre_mfa"])
-	nats := startGatehouse(t)
-	remote := []string{"--nats-url", nats}
+	remote := s.remote
 
 	out, _ := mustWF(t, 0, append([]string{"deploy", wasm}, remote...)...)
 	wantContains(t, "deploy output", out, "build log:", "module compiled", "status:     Live",

@@ -11,6 +11,7 @@ Usage:
   gatehouse serve [flags]        run the platform (-target=all by default; -list-targets)
   gatehouse wf <command> [flags] write, test and deploy workflows (gatehouse wf help)
   gatehouse keys rotate-master   re-wrap the data keys with a new master key
+  gatehouse admin create-client  create a management API client (prints its secret once)
   gatehouse version
 
 Every flag can also be set with a GATEHOUSE_* environment variable
@@ -36,6 +37,8 @@ func run(args []string) int {
 		return wf(args[1:])
 	case "keys":
 		return keysCmd(args[1:], os.Stdout, os.Stderr)
+	case "admin":
+		return adminCmd(args[1:], os.Stdout, os.Stderr)
 	case "version":
 		fmt.Println("gatehouse", version)
 		return 0
