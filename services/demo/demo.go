@@ -109,5 +109,9 @@ func (d *Demo) ClientID() string { return d.state.ClientID }
 // UserID is the demo user's ID.
 func (d *Demo) UserID() string { return d.state.UserID }
 
+// CLIClient returns the management API client of the CLI: its id and
+// secret.
+func (d *Demo) CLIClient() (id, secret string) { return d.state.CLIClientID, d.state.CLIClientSecret }
+
 // StateFile is the file that keeps the demo's client secret and password.
 func (d *Demo) StateFile() string { return filepath.Join(d.cfg.DataDir, stateFile) }

@@ -22,6 +22,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/pkg/pgtest"
 	"github.com/gatehouse-id/gatehouse/services/demo"
 	"github.com/gatehouse-id/gatehouse/services/frontdoor/identity"
+	"github.com/gatehouse-id/gatehouse/services/frontdoor/mgmt"
 	"github.com/gatehouse-id/gatehouse/services/platform"
 )
 
@@ -118,6 +119,25 @@ func TestSeedIsIdempotentAndTheDemoSignsInWithTheWorkflowClaim(t *testing.T) {
 	}
 	if len(users) != 1 || users[0].Email != demo.Email {
 		t.Errorf("users after two seeds: %+v, want only %s", users, demo.Email)
+	}
+	// The CLI's management client and the plans are seeded once; the
+	// secret on file stays the client's secret.
+	cliID, cliSecret := again.CLIClient()
+	if firstID, firstSecret := d.CLIClient(); cliID == "" || cliID != firstID || cliSecret != firstSecret {
+		t.Errorf("CLI client after two seeds: %s, want %s with the same secret", cliID, firstID)
+	}
+	if _, err := ids.VerifyClientSecret(t.Context(), envname.Default, cliID, cliSecret); err != nil {
+		t.Errorf("the CLI client secret on file does not verify: %v", err)
+	}
+	if n := countApps(apps, mgmt.CLIClientName); n != 1 {
+		t.Errorf("%d applications named %q after two seeds, want 1", n, mgmt.CLIClientName)
+	}
+	plans, err := ids.ListPlans(t.Context(), envname.Default)
+	if err != nil || len(plans) != 3 {
+		t.Errorf("plans after two seeds: %+v, %v; want 3", plans, err)
+	}
+	if a, err := ids.ActiveAgreement(t.Context(), envname.Default, d.UserID()); err != nil || a.PlanCode != "free" {
+		t.Errorf("the demo user's plan: %+v, %v; want free", a, err)
 	}
 	orgs, err := ids.ListUserOrganizations(t.Context(), envname.Default, d.UserID())
 	if err != nil {

@@ -37,6 +37,12 @@ func (d *Demo) seed(ctx context.Context) error {
 	if err := d.seedOrganization(ctx, &st); err != nil {
 		return err
 	}
+	if err := d.seedPlans(ctx, &st); err != nil {
+		return err
+	}
+	if err := d.seedCLIClient(ctx, &st); err != nil {
+		return err
+	}
 	if err := saveState(d.cfg.DataDir, st); err != nil {
 		return err
 	}

@@ -21,6 +21,10 @@ type state struct {
 	Email        string `json:"email,omitempty"`
 	Password     string `json:"password,omitempty"`
 	OrgCode      string `json:"orgCode,omitempty"`
+	// CLIClientID and CLIClientSecret are the management API client of
+	// the CLI (gatehouse wf --url).
+	CLIClientID     string `json:"cliClientId,omitempty"`
+	CLIClientSecret string `json:"cliClientSecret,omitempty"`
 }
 
 // loadState reads the state file; a missing file is an empty state.

@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/pkg/config"
+	"github.com/gatehouse-id/gatehouse/services/demo"
 	"github.com/gatehouse-id/gatehouse/services/platform"
 )
 
@@ -61,6 +63,11 @@ func serve(args []string) int {
 		fmt.Fprintf(os.Stderr, "Try the demo: open %s and sign in as the demo user\n  email:    %s\n  password: %s\n"+
 			"  (development demo credentials, kept in %s)\n",
 			d.URL(), d.Email(), d.Password(), d.StateFile())
+		id, secret := d.CLIClient()
+		issuer := strings.TrimSuffix(d.URL(), demo.Path)
+		fmt.Fprintf(os.Stderr, "Manage it over the management API (%s/api/v1, docs/api/openapi.yaml), or with the CLI:\n"+
+			"  export GATEHOUSE_URL=%s GATEHOUSE_CLIENT_ID=%s GATEHOUSE_CLIENT_SECRET=%s\n"+
+			"  ./bin/gatehouse wf list\n", issuer, issuer, id, secret)
 	}
 	fmt.Fprint(os.Stderr, "Press Ctrl-C to stop.\n\n")
 	<-ctx.Done()
