@@ -162,6 +162,23 @@ func (s *Service) previewCheck(ctx context.Context, req api.PreviewCheckRequest)
 	return api.PreviewCheckResponse{OK: true, Deployment: d}, nil
 }
 
+// previewPassword gives a deployment a new preview password; the old one
+// stops working.
+func (s *Service) previewPassword(ctx context.Context, req api.IDRequest) (api.PreviewPasswordResponse, error) {
+	if err := checkEnv(req.Env); err != nil {
+		return api.PreviewPasswordResponse{}, err
+	}
+	pw, hash, err := newPreviewPassword()
+	if err != nil {
+		return api.PreviewPasswordResponse{}, err
+	}
+	d, err := s.store.setPreviewHash(ctx, req.Env, req.DeploymentID, hash)
+	if err != nil {
+		return api.PreviewPasswordResponse{}, mapErr(err, "deployment "+req.DeploymentID)
+	}
+	return api.PreviewPasswordResponse{Deployment: *d, PreviewPassword: pw}, nil
+}
+
 func (s *Service) getSettings(ctx context.Context, req api.EnvRequest) (api.EnvSettings, error) {
 	if err := checkEnv(req.Env); err != nil {
 		return api.EnvSettings{}, err

@@ -108,6 +108,7 @@ func Start(ctx context.Context, nc *nats.Conn, pool *pgxpool.Pool, cfg Config) (
 		natsrpc.Handle(rpc, ep("delete_workflow", api.SubjectDeleteWorkflow), s.deleteWorkflow),
 		natsrpc.Handle(rpc, ep("workflows", api.SubjectWorkflows), s.workflows),
 		natsrpc.Handle(rpc, ep("preview_check", api.SubjectPreviewCheck), s.previewCheck),
+		natsrpc.Handle(rpc, ep("preview_password", api.SubjectPreviewPassword), s.previewPassword),
 		natsrpc.Handle(rpc, ep("settings_get", api.SubjectGetSettings), s.getSettings),
 		natsrpc.Handle(rpc, ep("settings_set", api.SubjectSetSettings), s.setSettings),
 	} {

@@ -20,6 +20,9 @@ type store interface {
 	// preview hash, all in one transaction. It returns the final deployment.
 	accept(ctx context.Context, d *api.Deployment, live bool, previewHash []byte) (*api.Deployment, error)
 	getDeployment(ctx context.Context, env, id string) (*api.Deployment, []byte, error)
+	// setPreviewHash replaces the preview hash of a deployment that did not
+	// fail.
+	setPreviewHash(ctx context.Context, env, id string, hash []byte) (*api.Deployment, error)
 	listDeployments(ctx context.Context, req api.ListRequest) ([]api.Deployment, error)
 	liveDeployment(ctx context.Context, env string, t abi.Trigger) (*api.Deployment, error)
 	liveTriggers(ctx context.Context, env string) ([]api.LiveTrigger, error)

@@ -162,6 +162,16 @@ func (s *pgStore) getDeployment(ctx context.Context, env, id string) (*api.Deplo
 	return d, hash, nil
 }
 
+func (s *pgStore) setPreviewHash(ctx context.Context, env, id string, hash []byte) (*api.Deployment, error) {
+	return s.transition(ctx, env, id, func(tx pgx.Tx, d *api.Deployment) error {
+		if d.Status == api.StatusFailed || d.Status == api.StatusProcessing {
+			return &stateError{fmt.Sprintf("deployment %s is %s and cannot be previewed", id, d.Status)}
+		}
+		_, err := tx.Exec(ctx, `UPDATE deployments.deployments SET preview_hash = $3 WHERE env = $1 AND id = $2`, env, id, hash)
+		return err
+	})
+}
+
 func (s *pgStore) listDeployments(ctx context.Context, req api.ListRequest) ([]api.Deployment, error) {
 	limit := req.Limit
 	if limit <= 0 || limit > 500 {

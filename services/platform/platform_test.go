@@ -181,6 +181,23 @@ func TestWorkflowLifecycleEndToEnd(t *testing.T) {
 			t.Fatalf("preview check: ok=%v err=%v, want %v", res.OK, err, want)
 		}
 	}
+	// A new preview password replaces the old one.
+	np, err := call[dapi.IDRequest, dapi.PreviewPasswordResponse](t, p, dapi.SubjectPreviewPassword,
+		dapi.IDRequest{Env: env, DeploymentID: v2.Deployment.ID})
+	if err != nil || np.PreviewPassword == "" || np.PreviewPassword == v2.PreviewPassword || np.Deployment.ID != v2.Deployment.ID {
+		t.Fatalf("new preview password: %+v, %v", np, err)
+	}
+	for pw, want := range map[string]bool{np.PreviewPassword: true, v2.PreviewPassword: false} {
+		res, err := call[dapi.PreviewCheckRequest, dapi.PreviewCheckResponse](t, p, dapi.SubjectPreviewCheck,
+			dapi.PreviewCheckRequest{Env: env, DeploymentID: v2.Deployment.ID, Password: pw})
+		if err != nil || res.OK != want {
+			t.Fatalf("preview check after renewal: ok=%v err=%v, want %v", res.OK, err, want)
+		}
+	}
+	if _, err := call[dapi.IDRequest, dapi.PreviewPasswordResponse](t, p, dapi.SubjectPreviewPassword,
+		dapi.IDRequest{Env: env, DeploymentID: "dep_unknown"}); natsrpc.CodeOf(err) != natsrpc.CodeNotFound {
+		t.Fatalf("new preview password of an unknown deployment: %v", err)
+	}
 
 	// A live deployment cannot be deleted; deactivating stops the workflow.
 	_, err = call[dapi.IDRequest, dapi.Empty](t, p, dapi.SubjectDelete, dapi.IDRequest{Env: env, DeploymentID: v1.Deployment.ID})

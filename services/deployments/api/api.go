@@ -19,8 +19,12 @@ const (
 	SubjectDeleteWorkflow = "gatehouse.deployments.delete_workflow"
 	SubjectWorkflows      = "gatehouse.deployments.workflows"
 	SubjectPreviewCheck   = "gatehouse.deployments.preview_check"
-	SubjectGetSettings    = "gatehouse.deployments.settings.get"
-	SubjectSetSettings    = "gatehouse.deployments.settings.set"
+	// SubjectPreviewPassword replaces a deployment's preview password with
+	// a new one (IDRequest → PreviewPasswordResponse); the old one stops
+	// working.
+	SubjectPreviewPassword = "gatehouse.deployments.preview_password"
+	SubjectGetSettings     = "gatehouse.deployments.settings.get"
+	SubjectSetSettings     = "gatehouse.deployments.settings.set"
 )
 
 // EventChanged is published (core NATS) after every change, with a Change body.
@@ -186,6 +190,13 @@ type PreviewCheckRequest struct {
 type PreviewCheckResponse struct {
 	OK         bool        `json:"ok"`
 	Deployment *Deployment `json:"deployment,omitempty"`
+}
+
+// PreviewPasswordResponse carries a deployment's new preview password,
+// shown this once.
+type PreviewPasswordResponse struct {
+	Deployment      Deployment `json:"deployment"`
+	PreviewPassword string     `json:"previewPassword"`
 }
 
 // EnvSettings are the per-environment deployment settings.

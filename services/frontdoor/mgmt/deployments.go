@@ -34,6 +34,22 @@ func (a *API) deploymentRoutes(r chi.Router) {
 	a.route(r, http.MethodDelete, "/deployments/{id}", ScopeWriteWorkflows, a.deleteDeployment)
 	a.route(r, http.MethodPost, "/deployments/{id}/live", ScopeWriteWorkflows, a.changeDeployment(dapi.SubjectMakeLive, "made live"))
 	a.route(r, http.MethodPost, "/deployments/{id}/deactivate", ScopeWriteWorkflows, a.changeDeployment(dapi.SubjectDeactivate, "deactivated"))
+	a.route(r, http.MethodPost, "/deployments/{id}/preview_password", ScopeWriteWorkflows, a.newPreviewPassword)
+}
+
+// newPreviewPassword replaces a deployment's preview password and shows
+// the new one, this once.
+func (a *API) newPreviewPassword(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	resp, err := call[dapi.IDRequest, dapi.PreviewPasswordResponse](ctx, a, dapi.SubjectPreviewPassword,
+		dapi.IDRequest{Env: a.cfg.Env(ctx), DeploymentID: chi.URLParam(r, "id")})
+	if err != nil {
+		return err
+	}
+	a.log.InfoContext(ctx, "deployment preview password replaced", "env", resp.Deployment.Env,
+		"deployment_id", resp.Deployment.ID, "by", callerOf(ctx).clientID)
+	writeJSON(w, http.StatusOK, resp)
+	return nil
 }
 
 func (a *API) listDeployments(w http.ResponseWriter, r *http.Request) error {

@@ -92,6 +92,16 @@ func testDeployments(t *testing.T, h *harness) {
 	if d.Status != dapi.StatusDeactivated {
 		t.Fatalf("deactivate %+v", d)
 	}
+	// A new preview password replaces the upload's; a failed deployment
+	// has none.
+	var pp dapi.PreviewPasswordResponse
+	h.do(t, call{env: env, token: tok, method: "POST", path: "/deployments/" + second.Deployment.ID + "/preview_password"}).decode(t, &pp)
+	if pp.PreviewPassword == "" || pp.PreviewPassword == second.PreviewPassword || pp.Deployment.ID != second.Deployment.ID {
+		t.Fatalf("new preview password %+v", pp)
+	}
+	want(t, h.do(t, call{env: env, token: tok, method: "POST", path: "/deployments/" + failed.Deployment.ID + "/preview_password"}),
+		http.StatusConflict, mgmt.CodeFailedPrecondition)
+	want(t, h.do(t, call{env: env, token: tok, method: "POST", path: "/deployments/dep_nope/preview_password"}), http.StatusNotFound, mgmt.CodeNotFound)
 	want(t, h.do(t, call{env: env, token: tok, method: "DELETE", path: "/deployments/" + first.Deployment.ID}), http.StatusNoContent, "")
 	want(t, h.do(t, call{env: env, token: tok, method: "DELETE", path: "/deployments/" + first.Deployment.ID}), http.StatusNotFound, mgmt.CodeNotFound)
 
