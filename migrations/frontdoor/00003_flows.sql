@@ -25,6 +25,8 @@ CREATE TABLE auth_flows (
     CONSTRAINT auth_flows_user_fkey FOREIGN KEY (env, user_id) REFERENCES users (env, id) ON DELETE CASCADE
 );
 CREATE INDEX auth_flows_expires ON auth_flows (expires_at);
+-- A password reset ends the user's flows.
+CREATE INDEX auth_flows_user ON auth_flows (env, user_id);
 
 -- A deployment preview opened with its preview password: the triggers of
 -- authorization requests of client_id carrying deploy_id run that
@@ -42,6 +44,8 @@ CREATE INDEX preview_grants_expires ON preview_grants (expires_at);
 -- The deployment a code was issued under preview of: the code exchange
 -- runs user:tokens_generation of that deployment.
 ALTER TABLE auth_codes ADD COLUMN deploy_id text NOT NULL DEFAULT '';
+-- A password reset expires the user's codes not yet redeemed.
+CREATE INDEX auth_codes_user ON auth_codes (env, user_id);
 
 -- A password reset link. used_at is set by its only use; params is the
 -- authorization request to resume after the reset, if any.
@@ -60,6 +64,7 @@ CREATE INDEX password_resets_user ON password_resets (env, user_id);
 
 -- +goose Down
 DROP TABLE password_resets;
+DROP INDEX auth_codes_user;
 ALTER TABLE auth_codes DROP COLUMN deploy_id;
 DROP TABLE preview_grants;
 DROP TABLE auth_flows;

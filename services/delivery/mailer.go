@@ -16,10 +16,16 @@ type Email struct {
 }
 
 // Check refuses an email that cannot be sent: no valid recipient, no
-// subject, or header injection through the subject.
+// subject, or header injection through the recipient or the subject. The
+// recipient must be a bare address (name@example.com): no display name or
+// comment, which may carry line breaks into the header a mailer writes.
 func (m Email) Check() error {
-	if _, err := mail.ParseAddress(m.To); err != nil {
+	addr, err := mail.ParseAddress(m.To)
+	if err != nil {
 		return fmt.Errorf("delivery: recipient %q is not an email address: %w", m.To, err)
+	}
+	if addr.Name != "" || addr.Address != m.To {
+		return fmt.Errorf("delivery: recipient %q must be a bare email address, like name@example.com", m.To)
 	}
 	if m.Subject == "" || strings.ContainsAny(m.Subject, "\r\n") {
 		return errors.New("delivery: the subject must be one non-empty line")

@@ -13,7 +13,11 @@ func TestOutbox(t *testing.T) {
 	o := NewOutbox(2)
 	ctx := context.Background()
 	for _, bad := range []Email{{To: "not an address", Subject: "s"}, {To: "a@example.com"},
-		{To: "a@example.com", Subject: "two\r\nBcc: x@example.com"}} {
+		{To: "a@example.com", Subject: "two\r\nBcc: x@example.com"},
+		// A comment or display name would carry a line break into the To
+		// header: only a bare address is accepted.
+		{To: "a@example.com (x\r\nBcc: evil@example.com)", Subject: "s"},
+		{To: "Eve <a@example.com>", Subject: "s"}} {
 		if err := o.Send(ctx, "default", bad); err == nil {
 			t.Errorf("%+v accepted", bad)
 		}

@@ -33,6 +33,9 @@ type authState struct {
 	// known (possibly none).
 	orgCode     string
 	orgResolved bool
+	// fromFlow says the state was resumed from a flow, which was taken
+	// (deleted) and its cookie cleared.
+	fromFlow bool
 }
 
 // proceed takes the authentication through its remaining steps:
@@ -69,10 +72,35 @@ func (s *Server) proceed(w http.ResponseWriter, r *http.Request, st *authState) 
 		s.setCookie(w, ar.env, sessionCookie, token, sess.ExpiresAt)
 		s.log.InfoContext(ctx, "signed in", "env", ar.env, "user_id", st.userID, "client_id", ar.app.ClientID,
 			"session_id", sess.ID, "new_user", st.newUser, "org_code", st.orgCode)
+		s.endPendingFlow(w, r, st)
 		s.issueCode(w, r, ar, sess, st.orgCode, false)
 		return
 	}
+	s.endPendingFlow(w, r, st)
 	s.issueCode(w, r, ar, st.sess, st.orgCode, true)
+}
+
+// endPendingFlow ends the flow a browser left waiting (an abandoned
+// organization choice, perhaps of another user) when it completes another
+// authorization request: the flow must not be resumable afterwards by
+// whoever uses the browser next.
+func (s *Server) endPendingFlow(w http.ResponseWriter, r *http.Request, st *authState) {
+	if !st.fromFlow {
+		s.endFlow(w, r, st.ar.env)
+	}
+}
+
+// endFlow deletes the flow of the request's cookie in env, if any, and
+// clears the cookie.
+func (s *Server) endFlow(w http.ResponseWriter, r *http.Request, env string) {
+	token := s.cookie(r, env, flowCookie)
+	if token == "" {
+		return
+	}
+	if _, err := s.auth.DeleteFlow(r.Context(), env, token); err != nil {
+		s.log.WarnContext(r.Context(), "end authentication flow", "env", env, "error", err)
+	}
+	s.setCookie(w, env, flowCookie, "", s.now().Add(-time.Hour))
 }
 
 // resolveOrganization decides the organization of the sign-in: the one
@@ -119,6 +147,13 @@ func (s *Server) resolveOrganization(w http.ResponseWriter, r *http.Request, st 
 // page at path.
 func (s *Server) pause(w http.ResponseWriter, r *http.Request, st *authState, stage, path string) {
 	ctx := r.Context()
+	// A browser has one flow at a time: the one its cookie named before
+	// is replaced.
+	if old := s.cookie(r, st.ar.env, flowCookie); old != "" {
+		if _, err := s.auth.DeleteFlow(ctx, st.ar.env, old); err != nil {
+			s.log.WarnContext(ctx, "sign-in: end previous flow", "env", st.ar.env, "error", err)
+		}
+	}
 	f := authstore.Flow{Env: st.ar.env, UserID: st.userID, ConnectionID: st.connectionID, Params: st.ar.params.Encode(),
 		AuthTime: st.authTime, AMR: st.amr, NewUser: st.newUser, OrgCode: st.orgCode, Stage: stage}
 	if st.sess != nil {
@@ -147,12 +182,9 @@ func (s *Server) resume(w http.ResponseWriter, r *http.Request, stage string, ta
 	var f *authstore.Flow
 	var err error
 	if take {
-		f, err = s.auth.TakeFlow(ctx, env, token, s.now())
+		f, err = s.auth.TakeFlow(ctx, env, token, stage, s.now())
 	} else {
-		f, err = s.auth.FlowByToken(ctx, env, token, s.now())
-	}
-	if err == nil && f.Stage != stage {
-		err = authstore.ErrNotFound
+		f, err = s.auth.FlowByToken(ctx, env, token, stage, s.now())
 	}
 	if errors.Is(err, authstore.ErrNotFound) {
 		pages.Render(w, http.StatusBadRequest, pages.Message{Title: "Your sign-in expired",
@@ -178,7 +210,7 @@ func (s *Server) resume(w http.ResponseWriter, r *http.Request, stage string, ta
 		return nil, false
 	}
 	st = &authState{ar: ar, userID: f.UserID, connectionID: f.ConnectionID, authTime: f.AuthTime, amr: f.AMR,
-		newUser: f.NewUser, orgCode: f.OrgCode}
+		newUser: f.NewUser, orgCode: f.OrgCode, fromFlow: take}
 	if f.SessionID != "" {
 		sess, err := s.currentSession(ctx, r, env)
 		if err != nil {

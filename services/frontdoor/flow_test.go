@@ -14,6 +14,15 @@ import (
 	"github.com/gatehouse-id/gatehouse/services/wasmbuild"
 )
 
+func mustParse(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
 // orgCodeOf returns the org_code claim of an access token.
 func orgCodeOf(t *testing.T, h *harness, env, access string) string {
 	t.Helper()
@@ -147,6 +156,77 @@ func testOrganizations(t *testing.T, h *harness) {
 		if got := orgCodeOf(t, h, env, exchange(t, u, ar).AccessToken); got != "" {
 			t.Fatalf("org_code %q with prompt=none, want none", got)
 		}
+	})
+
+	// waiting signs two@ in with b up to the organization choice and
+	// returns the choice form's action and anti-forgery token.
+	waiting := func(t *testing.T, b *browser, ar authRequest) (action, csrf string) {
+		t.Helper()
+		p := b.get(ar.url)
+		if p.Status == http.StatusSeeOther && strings.Contains(p.Location, "/sign-in?") {
+			p = b.submit(b.get(p.Location), "two@example.com", password)
+		}
+		if p.Status != http.StatusSeeOther || !strings.HasSuffix(p.Location, "/choose-organization") {
+			t.Fatalf("authorization request: %d to %q", p.Status, p.Location)
+		}
+		choose := b.get(p.Location)
+		if choose.Status != http.StatusOK {
+			t.Fatalf("choice page: %d\n%s", choose.Status, choose.Body)
+		}
+		return choose.form(t)
+	}
+	// ended checks that the choice can no longer be made in b.
+	ended := func(t *testing.T, b *browser, action, csrf string) {
+		t.Helper()
+		if p := b.get(action); p.Status != http.StatusBadRequest || !strings.Contains(p.Body, "Your sign-in expired") {
+			t.Fatalf("choice page after the flow ended: %d\n%s", p.Status, p.Body)
+		}
+		if p := b.post(action, url.Values{"csrf_token": {csrf}, "org_code": {acme}}); p.Status != http.StatusBadRequest || p.Location != "" {
+			t.Fatalf("choice after the flow ended: %d to %q", p.Status, p.Location)
+		}
+	}
+	logoutURL := h.issuer(env) + "/oauth2/logout"
+
+	t.Run("signing out ends a sign-in waiting for the choice", func(t *testing.T) {
+		// A new sign-in has no session yet: the sign-out must end the flow
+		// itself, or whoever uses the browser next could finish it.
+		b := newBrowser(t)
+		action, csrf := waiting(t, b, c.authRequest())
+		if p := b.get(logoutURL); p.Status != http.StatusOK || !strings.Contains(p.Body, "You are signed out") {
+			t.Fatalf("logout: %d\n%s", p.Status, p.Body)
+		}
+		ended(t, b, action, csrf)
+
+		// A flow continuing a session ends with the session.
+		b = newBrowser(t)
+		ar := c.authRequest()
+		action, csrf = waiting(t, b, ar)
+		codeFrom(t, h, env, mustRedirect(t, b.post(action, url.Values{"csrf_token": {csrf}, "org_code": {acme}})), ar)
+		action, csrf = waiting(t, b, c.authRequest())
+		_, logoutCSRF := b.get(logoutURL).form(t)
+		if p := b.post(logoutURL, url.Values{"csrf_token": {logoutCSRF}}); p.Status != http.StatusOK {
+			t.Fatalf("confirmed logout: %d\n%s", p.Status, p.Body)
+		}
+		ended(t, b, action, csrf)
+	})
+
+	t.Run("another sign-in in the browser ends an abandoned choice", func(t *testing.T) {
+		b := newBrowser(t)
+		action, csrf := waiting(t, b, c.authRequest())
+		// Someone else signs in with the same browser and finishes.
+		ar := c.authRequest()
+		codeFrom(t, h, env, b.signIn(ar.url, "one@example.com", password), ar)
+		ended(t, b, action, csrf)
+
+		// Signing in again up to the choice replaces the first flow: its
+		// cookie, kept elsewhere, opens nothing.
+		b = newBrowser(t)
+		action, csrf = waiting(t, b, c.authRequest())
+		first := b.c.Jar.Cookies(mustParse(t, h.issuer(env)))
+		waiting(t, b, c.authRequest())
+		other := newBrowser(t)
+		other.c.Jar.SetCookies(mustParse(t, h.issuer(env)), first)
+		ended(t, other, action, csrf)
 	})
 
 	t.Run("org_code of another organization is refused", func(t *testing.T) {

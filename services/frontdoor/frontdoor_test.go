@@ -38,6 +38,7 @@ func TestFrontdoor(t *testing.T) {
 		{"pre_mfa_workflow", testPreMFAWorkflow},
 		{"preview", testPreview},
 		{"password_reset", testPasswordReset},
+		{"password_reset_ends_pending_sign_ins", testResetEndsPendingSignIns},
 	} {
 		t.Run(sc.name, func(t *testing.T) { sc.run(t, h) })
 	}

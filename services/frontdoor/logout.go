@@ -133,6 +133,9 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		}
 		s.setCookie(w, env, sessionCookie, "", time.Unix(1, 0))
 	}
+	// A sign-in waiting for a step (an organization choice) ends too: no
+	// one may finish it in this browser after the sign-out.
+	s.endFlow(w, r, env)
 	if sess != nil {
 		s.log.InfoContext(ctx, "signed out", "env", env, "user_id", sess.UserID, "session_id", sess.ID, "client_id", clientID)
 	}

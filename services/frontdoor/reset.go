@@ -74,7 +74,8 @@ func (s *Server) resetRequestForm(ar *authRequest, csrf string) pages.ResetReque
 
 // resetRequest serves POST /reset-password: when the email belongs to a
 // user, it emails them a single-use link. The answer is the same either
-// way, so the page does not reveal who has an account. Requests are
+// way, and comes before the account is even looked up, so that neither the
+// page nor its response time reveals who has an account. Requests are
 // limited per address and per client IP, whether or not the account
 // exists, so that the form cannot flood a mailbox.
 func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) {
@@ -129,12 +130,33 @@ func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) {
 		s.tooManyAttempts(w, retryAfter)
 		return
 	}
-	if err := s.sendReset(ctx, ar, email); err != nil {
-		// Logged; the answer stays the same so that it reveals nothing.
-		s.log.ErrorContext(ctx, "reset: send link", "env", env, "error", err)
-	}
+	s.sendResetLater(ctx, ar, email)
 	pages.Render(w, http.StatusOK, pages.Message{Title: "Check your email", Text: fmt.Sprintf(msgResetSent, email),
 		Link: s.endpoint(env, pathSignIn) + "?" + ar.params.Encode(), LinkText: "Back to sign in"})
+}
+
+// sendResetLater runs sendReset in the background, under its own deadline
+// (the request timeout) that ends early if the server stops: looking up the
+// account, storing the link and sending the email take longer when the
+// account exists, and the answer must not.
+func (s *Server) sendResetLater(ctx context.Context, ar *authRequest, email string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.RequestTimeout)
+	go func() {
+		select {
+		case <-s.stopping:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		defer cancel()
+		if err := s.sendReset(ctx, ar, email); err != nil {
+			// Only logged: the answer was the same either way.
+			s.log.ErrorContext(ctx, "reset: send link", "env", ar.env, "error", err)
+		}
+	}()
 }
 
 // sendReset emails a reset link to the user with email, if there is one.

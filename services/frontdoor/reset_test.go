@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/oauth2"
+
 	"github.com/gatehouse-id/gatehouse/services/frontdoor/identity"
 	"github.com/gatehouse-id/gatehouse/services/wasmbuild"
 )
@@ -24,6 +26,20 @@ func resetLinkFor(h *harness, email string) string {
 		}
 	}
 	return ""
+}
+
+// waitResetLink waits for a reset link for email in the outbox: links are
+// sent after the answer.
+func waitResetLink(t *testing.T, h *harness, email string) string {
+	t.Helper()
+	var link string
+	eventually(t, "the reset link for "+email, func() error {
+		if link = resetLinkFor(h, email); link == "" {
+			return errors.New("no reset link in the outbox")
+		}
+		return nil
+	})
+	return link
 }
 
 // requestReset posts the reset request form reached from the sign-in page
@@ -66,12 +82,9 @@ func testPasswordReset(t *testing.T, h *harness) {
 			t.Fatalf("%s: %d\n%s", email, p.Status, p.Body)
 		}
 	}
+	link := waitResetLink(t, h, "forgetful@example.com")
 	if resetLinkFor(h, "nobody@example.com") != "" {
 		t.Fatal("a link was sent for an unknown account")
-	}
-	link := resetLinkFor(h, "forgetful@example.com")
-	if link == "" {
-		t.Fatalf("no reset link in the outbox: %+v", h.p.Outbox().Messages())
 	}
 
 	// A session signed in with the old password, to be ended by the reset.
@@ -157,5 +170,65 @@ func testPasswordReset(t *testing.T, h *harness) {
 	// A forged token opens nothing.
 	if p = newBrowser(t).get(h.issuer(env) + "/reset-password/new?token=" + strings.Repeat("A", 43)); p.Status != http.StatusBadRequest {
 		t.Fatalf("forged token: %d", p.Status)
+	}
+}
+
+// testResetEndsPendingSignIns: a password reset ends what the old password
+// opened and that is not a session yet: a sign-in waiting for the
+// organization choice, and an authorization code not yet exchanged.
+func testResetEndsPendingSignIns(t *testing.T, h *harness) {
+	const env = "resetflows"
+	h.env(env)
+	ctx := testContext(t)
+	app, secret := webApp(t, h, env)
+	c := newClient(t, h, env, app, secret)
+	const email = "stolen@example.com"
+	u := h.user(t, env, email, password)
+	var orgs []string
+	for _, name := range []string{"Acme", "Globex"} {
+		o, err := h.ids.CreateOrganization(ctx, env, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.ids.SetMembership(ctx, env, o.Code, u.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		orgs = append(orgs, o.Code)
+	}
+
+	// Someone who knows the old password holds a code not yet exchanged,
+	// and a sign-in waiting for the organization choice.
+	withCode := newBrowser(t)
+	coded := c.authRequest(oauth2.SetAuthURLParam("org_code", orgs[0]))
+	code := codeFrom(t, h, env, withCode.signIn(coded.url, email, password), coded)
+	waiting := newBrowser(t)
+	p := waiting.submit(waiting.openSignIn(c.authRequest().url), email, password)
+	if p.Status != http.StatusSeeOther || !strings.HasSuffix(p.Location, "/choose-organization") {
+		t.Fatalf("sign-in: %d to %q", p.Status, p.Location)
+	}
+	action, csrf := waiting.get(p.Location).form(t)
+
+	// The owner resets the password.
+	if p = newBrowser(t).requestReset(c.authRequest().url, email); p.Status != http.StatusOK {
+		t.Fatalf("reset request: %d", p.Status)
+	}
+	owner := newBrowser(t)
+	form := owner.get(waitResetLink(t, h, email))
+	resetAction, resetCSRF := form.form(t)
+	token := regexp.MustCompile(`name="token" value="([^"]+)"`).FindStringSubmatch(form.Body)[1]
+	const newPassword = "only the owner knows this"
+	if p = owner.post(resetAction, url.Values{"csrf_token": {resetCSRF}, "token": {token},
+		"p_first_password": {newPassword}, "p_second_password": {newPassword}}); p.Status != http.StatusOK {
+		t.Fatalf("reset: %d\n%s", p.Status, p.Body)
+	}
+
+	if p = waiting.post(action, url.Values{"csrf_token": {csrf}, "org_code": {orgs[1]}}); p.Status != http.StatusBadRequest ||
+		!strings.Contains(p.Body, "Your sign-in expired") {
+		t.Fatalf("a sign-in with the old password went on after the reset: %d to %q\n%s", p.Status, p.Location, p.Body)
+	}
+	var re *oauth2.RetrieveError
+	if _, err := c.conf.Exchange(testContext(t), code, oauth2.VerifierOption(coded.verifier)); !asRetrieveError(err, &re) ||
+		re.ErrorCode != "invalid_grant" {
+		t.Fatalf("a code issued before the reset was exchanged after it: %v", err)
 	}
 }

@@ -34,6 +34,10 @@ type Server struct {
 	metrics  *metrics
 	now      func() time.Time
 
+	// background counts work that outlives its request (reset emails);
+	// Stop waits for it.
+	background sync.WaitGroup
+
 	stopOnce sync.Once
 	stopping chan struct{}
 	done     chan struct{}
@@ -88,12 +92,19 @@ func (s *Server) Stop(ctx context.Context) error {
 	var err error
 	s.stopOnce.Do(func() {
 		close(s.stopping)
-		err = errors.Join(s.triggers.Close(), s.jwks.close())
-		select {
-		case <-s.done:
-		case <-ctx.Done():
-			err = errors.Join(err, ctx.Err())
+		bg := make(chan struct{})
+		go func() {
+			s.background.Wait()
+			close(bg)
+		}()
+		for _, ch := range []chan struct{}{s.done, bg} {
+			select {
+			case <-ch:
+			case <-ctx.Done():
+				err = errors.Join(err, ctx.Err())
+			}
 		}
+		err = errors.Join(err, s.triggers.Close(), s.jwks.close())
 	})
 	return err
 }

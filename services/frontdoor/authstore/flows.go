@@ -67,14 +67,15 @@ func (st *Store) CreateFlow(ctx context.Context, f Flow, now time.Time, ttl time
 	return token, nil
 }
 
-// FlowByToken returns the flow of env whose cookie value is token, or an
-// error wrapping [ErrNotFound] when there is none or it expired at now.
-func (st *Store) FlowByToken(ctx context.Context, env, token string, now time.Time) (*Flow, error) {
+// FlowByToken returns the flow of env waiting at stage whose cookie value
+// is token, or an error wrapping [ErrNotFound] when there is none, it waits
+// at another stage, or it expired at now.
+func (st *Store) FlowByToken(ctx context.Context, env, token, stage string, now time.Time) (*Flow, error) {
 	if !validSecret(token) {
 		return nil, fmt.Errorf("authentication flow: %w", ErrNotFound)
 	}
 	f, err := scanFlow(st.pool.QueryRow(ctx, `SELECT `+flowColumns+` FROM frontdoor.auth_flows
-		WHERE token_hash = $1 AND env = $2 AND expires_at > $3`, hashSecret(token), env, now))
+		WHERE token_hash = $1 AND env = $2 AND stage = $3 AND expires_at > $4`, hashSecret(token), env, stage, now))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("authentication flow: %w", ErrNotFound)
 	}
@@ -84,15 +85,17 @@ func (st *Store) FlowByToken(ctx context.Context, env, token string, now time.Ti
 	return f, nil
 }
 
-// TakeFlow deletes the flow of env whose cookie value is token and
-// returns it: a flow is resumed once. ErrNotFound when there is none or it
+// TakeFlow deletes the flow of env waiting at stage whose cookie value is
+// token and returns it: a flow is resumed once. ErrNotFound when there is
+// none, it waits at another stage (it is then left as it is), or it
 // expired at now.
-func (st *Store) TakeFlow(ctx context.Context, env, token string, now time.Time) (*Flow, error) {
+func (st *Store) TakeFlow(ctx context.Context, env, token, stage string, now time.Time) (*Flow, error) {
 	if !validSecret(token) {
 		return nil, fmt.Errorf("authentication flow: %w", ErrNotFound)
 	}
 	f, err := scanFlow(st.pool.QueryRow(ctx, `DELETE FROM frontdoor.auth_flows
-		WHERE token_hash = $1 AND env = $2 AND expires_at > $3 RETURNING `+flowColumns, hashSecret(token), env, now))
+		WHERE token_hash = $1 AND env = $2 AND stage = $3 AND expires_at > $4 RETURNING `+flowColumns,
+		hashSecret(token), env, stage, now))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("authentication flow: %w", ErrNotFound)
 	}
@@ -100,4 +103,18 @@ func (st *Store) TakeFlow(ctx context.Context, env, token string, now time.Time)
 		return nil, fmt.Errorf("take authentication flow: %w", err)
 	}
 	return f, nil
+}
+
+// DeleteFlow ends the flow of env whose cookie value is token, whatever its
+// stage; it reports whether there was one. The browser signed out, or
+// started or finished another sign-in.
+func (st *Store) DeleteFlow(ctx context.Context, env, token string) (bool, error) {
+	if !validSecret(token) {
+		return false, nil
+	}
+	tag, err := st.pool.Exec(ctx, `DELETE FROM frontdoor.auth_flows WHERE token_hash = $1 AND env = $2`, hashSecret(token), env)
+	if err != nil {
+		return false, fmt.Errorf("delete authentication flow: %w", err)
+	}
+	return tag.RowsAffected() > 0, nil
 }

@@ -55,11 +55,13 @@ func (st *Store) PasswordResetByToken(ctx context.Context, env, token string, no
 	return &r, nil
 }
 
-// UsePasswordReset marks the reset link token used at now, ends every
-// other link of the same user and every session of the user, and calls
-// apply (which sets the new password) in the same transaction: the link
-// works once, and the password changes only if it does. An unknown, used
-// or expired link is an error wrapping [ErrNotFound].
+// UsePasswordReset marks the reset link token used at now and, in the same
+// transaction, ends everything the old password may have opened: every
+// other link of the same user, every session, every sign-in waiting for a
+// step of the user (flows) and every authorization code not yet redeemed
+// (it expires at now). It then calls apply (which sets the new password):
+// the link works once, and the password changes only if it does. An
+// unknown, used or expired link is an error wrapping [ErrNotFound].
 func (st *Store) UsePasswordReset(ctx context.Context, env, token string, now time.Time, apply func(ctx context.Context, tx pgx.Tx, userID string) error) (*PasswordReset, error) {
 	if !validSecret(token) {
 		return nil, fmt.Errorf("password reset: %w", ErrNotFound)
@@ -82,6 +84,13 @@ func (st *Store) UsePasswordReset(ctx context.Context, env, token string, now ti
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM frontdoor.sessions WHERE env = $1 AND user_id = $2`, env, r.UserID); err != nil {
 			return fmt.Errorf("end sessions: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM frontdoor.auth_flows WHERE env = $1 AND user_id = $2`, env, r.UserID); err != nil {
+			return fmt.Errorf("end authentication flows: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE frontdoor.auth_codes SET expires_at = $3
+			WHERE env = $1 AND user_id = $2 AND used_at IS NULL AND expires_at > $3`, env, r.UserID, now); err != nil {
+			return fmt.Errorf("expire authorization codes: %w", err)
 		}
 		return apply(ctx, tx, r.UserID)
 	})
