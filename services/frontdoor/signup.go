@@ -207,6 +207,9 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 		s.log.WarnContext(ctx, "sign-up: release attempt", "error", err)
 	}
 	s.log.InfoContext(ctx, "user registered", "env", env, "user_id", user.ID, "client_id", ar.app.ClientID)
+	// The environment's default plan, if it has one: an automatic
+	// assignment, which runs no plan trigger.
+	s.assignDefaultPlan(ctx, env, user.ID)
 	s.authenticated(w, r, ar, user, true)
 }
 

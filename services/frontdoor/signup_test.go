@@ -116,6 +116,9 @@ func testSignUp(t *testing.T, h *harness) {
 	})
 
 	t.Run("sign-up signs the new user in", func(t *testing.T) {
+		if _, err := h.ids.CreatePlan(testContext(t), identity.NewPlan{Env: env, Code: "starter", Name: "Starter", Default: true}); err != nil {
+			t.Fatal(err)
+		}
 		b := newBrowser(t)
 		ar := c.authRequest()
 		p := b.submitSignUp(b.openSignUp(ar.url), good)
@@ -148,6 +151,10 @@ func testSignUp(t *testing.T, h *harness) {
 		}
 		if idt.Subject != user.ID || claims.Email != "new.person@example.com" || claims.EmailVerified || claims.Name != "Ada Lovelace" {
 			t.Fatalf("ID token sub %s claims %+v; user %+v", idt.Subject, claims, user)
+		}
+		// New users get the environment's default plan.
+		if a, err := h.ids.ActiveAgreement(testContext(t), env, user.ID); err != nil || a.PlanCode != "starter" {
+			t.Fatalf("plan of the new user: %+v, %v", a, err)
 		}
 		// The password works for signing in, and the session is live.
 		c.login(t, h, env, newBrowser(t), good.email)
