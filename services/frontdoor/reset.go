@@ -11,10 +11,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/gatehouse-id/gatehouse/pkg/natsrpc"
 	"github.com/gatehouse-id/gatehouse/services/delivery"
 	"github.com/gatehouse-id/gatehouse/services/frontdoor/authstore"
 	"github.com/gatehouse-id/gatehouse/services/frontdoor/identity"
 	"github.com/gatehouse-id/gatehouse/services/frontdoor/pages"
+	tapi "github.com/gatehouse-id/gatehouse/services/tokens/api"
 	"github.com/gatehouse-id/gatehouse/wasm-sdk/go/abi"
 )
 
@@ -306,6 +308,12 @@ func (s *Server) newPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	s.setCookie(w, env, sessionCookie, "", s.now().Add(-time.Hour))
 	s.log.InfoContext(ctx, "password reset", "env", env, "user_id", user.ID)
+	// Tokens issued while the old password was in force end too.
+	if _, err := natsrpc.Call[tapi.RevokeSubjectRequest, tapi.RevokeGrantResponse](ctx, s.nc, tapi.SubjectRevokeSubject,
+		tapi.RevokeSubjectRequest{Env: env, Subject: user.ID, Reason: "password_reset"}); err != nil {
+		s.log.ErrorContext(ctx, "reset: the password changed but the user's tokens could not be revoked; revoke them by hand",
+			"env", env, "user_id", user.ID, "error", err)
+	}
 	msg := pages.Message{Title: "Your password was changed",
 		Text: "Sign in with your new password. Every session that was signed in with the old one has ended."}
 	if used.Params != "" {

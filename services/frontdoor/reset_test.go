@@ -89,7 +89,7 @@ func testPasswordReset(t *testing.T, h *harness) {
 
 	// A session signed in with the old password, to be ended by the reset.
 	old := newBrowser(t)
-	c.login(t, h, env, old, "forgetful@example.com")
+	oldTok, _ := c.login(t, h, env, old, "forgetful@example.com")
 
 	b := newBrowser(t)
 	form := b.get(link)
@@ -149,6 +149,12 @@ func testPasswordReset(t *testing.T, h *harness) {
 	codeFrom(t, h, env, nb.signIn(ar.url, "forgetful@example.com", newPassword), ar)
 	if p = old.get(c.authRequest().url); p.Status != http.StatusSeeOther || !strings.Contains(p.Location, "/sign-in?") {
 		t.Fatalf("the old session survived the reset: %d to %q", p.Status, p.Location)
+	}
+	// Its tokens were revoked.
+	for _, tok := range []string{oldTok.AccessToken, oldTok.RefreshToken} {
+		if h.introspect(t, env, tok).Active {
+			t.Fatal("a token issued before the reset is still active")
+		}
 	}
 	if got, err := h.ids.GetUser(ctx, env, u.ID); err != nil || !got.EmailVerified {
 		t.Fatalf("user after reset %+v, %v", got, err)

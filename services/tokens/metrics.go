@@ -32,7 +32,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}),
 		revocations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gatehouse_tokens_revocations_total",
-			Help: "Revocations, by what was revoked (access_token, refresh_family, grant) and why (request, reuse, grant).",
+			Help: "Revocations, by what was revoked (access_token, refresh_family, grant) and why (request, reuse, grant, subject).",
 		}, []string{"kind", "cause"}),
 		introspections: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gatehouse_tokens_introspections_total",

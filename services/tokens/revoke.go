@@ -97,6 +97,34 @@ func (s *Service) revoke(ctx context.Context, req api.RevokeRequest) (api.Revoke
 	return api.RevokeResponse{Revoked: revoked, TokenType: api.TokenTypeAccess}, nil
 }
 
+// revokeSubject serves api.SubjectRevokeSubject.
+func (s *Service) revokeSubject(ctx context.Context, req api.RevokeSubjectRequest) (api.RevokeGrantResponse, error) {
+	if err := validateEnv(req.Env); err != nil {
+		return api.RevokeGrantResponse{}, err
+	}
+	if err := validateText("subject", req.Subject, api.MaxIDLen, true); err != nil {
+		return api.RevokeGrantResponse{}, err
+	}
+	if err := validateText("reason", req.Reason, maxReasonLen, false); err != nil {
+		return api.RevokeGrantResponse{}, err
+	}
+	reason := req.Reason
+	if reason == "" {
+		reason = "subject_revoked"
+	}
+	fams, access, err := s.store.revokeSubject(ctx, req.Env, req.Subject, reason, s.now())
+	if err != nil {
+		return api.RevokeGrantResponse{}, err
+	}
+	s.metrics.revoked("refresh_family", "subject", fams)
+	s.metrics.revoked("access_token", "subject", access)
+	if fams+access > 0 {
+		s.log.Info("tokens of a subject revoked", "env", req.Env, "subject", req.Subject, "reason", reason,
+			"families", fams, "accessTokens", access)
+	}
+	return api.RevokeGrantResponse{Families: fams, AccessTokens: access}, nil
+}
+
 // revokeGrant serves api.SubjectRevokeGrant.
 func (s *Service) revokeGrant(ctx context.Context, req api.RevokeGrantRequest) (api.RevokeGrantResponse, error) {
 	if err := validateEnv(req.Env); err != nil {

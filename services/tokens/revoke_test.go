@@ -122,3 +122,47 @@ func TestRevokeGrantRevokesEverythingIssuedFromACode(t *testing.T) {
 	_, err = call[api.RevokeGrantRequest, api.RevokeGrantResponse](t, h.nc, api.SubjectRevokeGrant, api.RevokeGrantRequest{Env: env})
 	wantCode(t, err, natsrpc.CodeInvalidArgument, "grantId is required")
 }
+
+func TestRevokeSubjectRevokesEveryTokenOfAUser(t *testing.T) {
+	h := newHarness(t)
+	first := h.mustIssue(api.IssueRequest{Grant: api.GrantAuthorizationCode, GrantID: "g1", Subject: "kp_bob",
+		Scope: []string{"openid"}, RefreshToken: true})
+	refreshed, err := h.refresh(first.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := h.mustIssue(api.IssueRequest{Grant: api.GrantAuthorizationCode, GrantID: "g2", Subject: "kp_bob", RefreshToken: true})
+	other := h.mustIssue(api.IssueRequest{Grant: api.GrantAuthorizationCode, GrantID: "g3", Subject: "kp_carol", RefreshToken: true})
+	otherEnv, err := call[api.IssueRequest, api.IssueResponse](t, h.nc, api.SubjectIssue, api.IssueRequest{Env: "staging",
+		ClientID: client, Grant: api.GrantAuthorizationCode, GrantID: "g4", Subject: "kp_bob"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	resp := must[api.RevokeSubjectRequest, api.RevokeGrantResponse](t, h.nc, api.SubjectRevokeSubject,
+		api.RevokeSubjectRequest{Env: env, Subject: "kp_bob", Reason: "password_reset"})
+	if resp.Families != 2 || resp.AccessTokens != 3 {
+		t.Fatalf("revoke subject: %+v, want 2 families and 3 access tokens", resp)
+	}
+	for _, tok := range []string{first.AccessToken, refreshed.AccessToken, refreshed.RefreshToken, second.AccessToken, second.RefreshToken} {
+		if h.active(tok) {
+			t.Fatal("a token of the revoked subject is still active")
+		}
+	}
+	if _, err := h.refresh(second.RefreshToken); err == nil {
+		t.Fatal("a revoked refresh token still refreshes")
+	}
+	if !h.active(other.AccessToken) || !h.active(other.RefreshToken) {
+		t.Fatal("another user's tokens were revoked")
+	}
+	if oi := must[api.IntrospectRequest, api.IntrospectResponse](t, h.nc, api.SubjectIntrospect,
+		api.IntrospectRequest{Env: "staging", Token: otherEnv.AccessToken}); !oi.Active {
+		t.Fatal("the same subject in another environment was revoked")
+	}
+	if again := must[api.RevokeSubjectRequest, api.RevokeGrantResponse](t, h.nc, api.SubjectRevokeSubject,
+		api.RevokeSubjectRequest{Env: env, Subject: "kp_bob"}); again.Families != 0 || again.AccessTokens != 0 {
+		t.Fatalf("second revoke: %+v", again)
+	}
+	_, err = call[api.RevokeSubjectRequest, api.RevokeGrantResponse](t, h.nc, api.SubjectRevokeSubject, api.RevokeSubjectRequest{Env: env})
+	wantCode(t, err, natsrpc.CodeInvalidArgument, "subject is required")
+}

@@ -91,6 +91,7 @@ func Start(ctx context.Context, nc *nats.Conn, pool *pgxpool.Pool, cfg Config) (
 		natsrpc.Handle(rpc, ep("refresh_begin", api.SubjectRefreshBegin, 16), s.refreshBegin),
 		natsrpc.Handle(rpc, ep("revoke", api.SubjectRevoke, 8), s.revoke),
 		natsrpc.Handle(rpc, ep("revoke_grant", api.SubjectRevokeGrant, 4), s.revokeGrant),
+		natsrpc.Handle(rpc, ep("revoke_subject", api.SubjectRevokeSubject, 4), s.revokeSubject),
 		natsrpc.Handle(rpc, ep("introspect", api.SubjectIntrospect, 16), s.introspect),
 		natsrpc.Handle(rpc, ep("jwks", api.SubjectJWKS, 8), s.jwks),
 		natsrpc.Handle(rpc, rotate, s.rotateKey),

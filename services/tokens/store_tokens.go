@@ -260,6 +260,26 @@ func (s *pgStore) revokeGrant(ctx context.Context, env, grantID, reason string, 
 	return families, access, err
 }
 
+// revokeSubject revokes every family and access token of a subject.
+func (s *pgStore) revokeSubject(ctx context.Context, env, subject, reason string, now time.Time) (families, access int, err error) {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE tokens.refresh_families SET revoked_at = $3, revoke_reason = $4
+			WHERE env = $1 AND subject = $2 AND revoked_at IS NULL`, env, subject, now, reason)
+		if err != nil {
+			return fmt.Errorf("revoke families of subject %s: %w", subject, err)
+		}
+		families = int(tag.RowsAffected())
+		tag, err = tx.Exec(ctx, `UPDATE tokens.access_tokens SET revoked_at = $3
+			WHERE env = $1 AND subject = $2 AND revoked_at IS NULL`, env, subject, now)
+		if err != nil {
+			return fmt.Errorf("revoke access tokens of subject %s: %w", subject, err)
+		}
+		access = int(tag.RowsAffected())
+		return nil
+	})
+	return families, access, err
+}
+
 // accessRecord returns the record of an access token, or nil.
 func (s *pgStore) accessRecord(ctx context.Context, env, jti string) (*accessRow, error) {
 	var a accessRow

@@ -7,7 +7,9 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/gatehouse-id/gatehouse/pkg/natsrpc"
 	"github.com/gatehouse-id/gatehouse/services/frontdoor/identity"
+	tapi "github.com/gatehouse-id/gatehouse/services/tokens/api"
 )
 
 // Page sizes of GET /users.
@@ -152,6 +154,12 @@ func (a *API) deleteUser(w http.ResponseWriter, r *http.Request) error {
 	id := chi.URLParam(r, "id")
 	if err := a.cfg.Identity.DeleteUser(ctx, a.cfg.Env(ctx), id); err != nil {
 		return err
+	}
+	// The user's tokens end with them.
+	if _, err := natsrpc.Call[tapi.RevokeSubjectRequest, tapi.RevokeGrantResponse](ctx, a.cfg.NATS, tapi.SubjectRevokeSubject,
+		tapi.RevokeSubjectRequest{Env: a.cfg.Env(ctx), Subject: id, Reason: "user_deleted"}); err != nil {
+		a.log.ErrorContext(ctx, "user deleted, but their tokens could not be revoked; revoke them by hand",
+			"env", a.cfg.Env(ctx), "user_id", id, "error", err)
 	}
 	a.log.InfoContext(ctx, "user deleted", "env", a.cfg.Env(ctx), "user_id", id, "by", callerOf(ctx).clientID)
 	noContent(w)

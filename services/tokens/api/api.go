@@ -17,6 +17,10 @@ const (
 	// SubjectRevokeGrant revokes everything issued from one authorization
 	// code: RevokeGrantRequest → RevokeGrantResponse.
 	SubjectRevokeGrant = "gatehouse.tokens.revoke_grant"
+	// SubjectRevokeSubject revokes every refresh family and access token
+	// of a user (a password reset, a deleted user): RevokeSubjectRequest →
+	// RevokeGrantResponse.
+	SubjectRevokeSubject = "gatehouse.tokens.revoke_subject"
 	// SubjectIntrospect describes a token (RFC 7662): IntrospectRequest →
 	// IntrospectResponse.
 	SubjectIntrospect = "gatehouse.tokens.introspect"
@@ -232,6 +236,14 @@ type RevokeResponse struct {
 type RevokeGrantRequest struct {
 	Env     string `json:"env"`
 	GrantID string `json:"grantId"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// RevokeSubjectRequest revokes every token issued to Subject (a user id)
+// in Env. Reason is kept with the revocation for operators.
+type RevokeSubjectRequest struct {
+	Env     string `json:"env"`
+	Subject string `json:"subject"`
 	Reason  string `json:"reason,omitempty"`
 }
 
