@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"sync"
 	"net"
 	"net/http"
 	"os"
@@ -56,9 +57,10 @@ type Platform struct {
 	pool       *pgxpool.Pool
 	dbURL      string
 
-	frontdoor *frontdoor.Server // nil unless the frontdoor runs here
-	outbox    *delivery.Outbox  // development mode only
-	demo      *demo.Demo        // nil unless the demo runs (see Config.Demo)
+	frontdoor  *frontdoor.Server // nil unless the frontdoor runs here
+	outbox     *delivery.Outbox  // development mode only, see devOutbox
+	outboxOnce sync.Once
+	demo       *demo.Demo // nil unless the demo runs (see Config.Demo)
 }
 
 // NATS returns the platform's NATS connection (nil if no target needed one).
@@ -78,6 +80,20 @@ func (p *Platform) Demo() *demo.Demo { return p.demo }
 
 // pathOutbox is the development outbox page.
 const pathOutbox = "/dev/outbox"
+
+// devOutbox returns the development outbox, created and routed on first
+// use, or nil outside development mode: in development every message
+// (reset links, one-time codes) goes to its page, never out.
+func (p *Platform) devOutbox() *delivery.Outbox {
+	if p.cfg.Mode != ModeDevelopment {
+		return nil
+	}
+	p.outboxOnce.Do(func() {
+		p.outbox = delivery.NewOutbox(200)
+		p.router.Handle(pathOutbox, p.outbox)
+	})
+	return p.outbox
+}
 
 // Outbox returns the development outbox, or nil outside development mode
 // or when the frontdoor does not run here.
@@ -323,11 +339,8 @@ func (p *Platform) startFrontdoor(ctx context.Context) (func(context.Context) er
 	}
 	fcfg := frontdoor.Config{Logger: p.log, Registerer: p.registry,
 		Issuer: p.cfg.Issuer, ManagementAudience: p.cfg.ManagementAudience}
-	if p.cfg.Mode == ModeDevelopment {
-		// Email goes to the development outbox page, never out.
-		p.outbox = delivery.NewOutbox(200)
-		fcfg.Mailer = p.outbox
-		p.router.Handle(pathOutbox, p.outbox)
+	if out := p.devOutbox(); out != nil {
+		fcfg.Mailer = out
 	}
 	svc, err := frontdoor.Start(ctx, p.nc, p.pool, fcfg)
 	if err != nil {
