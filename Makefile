@@ -4,7 +4,7 @@ BIN      := bin/gatehouse
 PKGS     := ./pkg/... ./services/... ./wasm-sdk/go/... ./wasm-sdk/examples/... ./migrations/...
 export GOFLAGS := -buildvcs=false
 
-.PHONY: all build run test vet bench clean check-tools browser
+.PHONY: all build run test vet bench clean check-tools browser oathtool
 
 all: build
 
@@ -43,6 +43,24 @@ browser:
 	command -v chromium >/dev/null || { echo "apt-get installed chromium, but it is not on the PATH"; exit 1; }; \
 	echo "Installed $$(chromium --version 2>/dev/null)"
 
+## oathtool: Debian's oathtool, which computes the TOTP codes the MFA tests check, installed when missing
+oathtool:
+	@command -v oathtool >/dev/null && exit 0; \
+	echo "oathtool is missing (the MFA tests need it): installing Debian's oathtool package"; \
+	command -v apt-get >/dev/null || { \
+	  echo "Cannot install oathtool: apt-get is not available. Install oathtool (oath-toolkit) and put it on the PATH"; exit 1; }; \
+	if [ "$$(id -u)" -eq 0 ]; then sudo=; \
+	elif command -v sudo >/dev/null; then sudo=sudo; \
+	else echo "Cannot install oathtool: not root and no sudo. As root: apt-get install oathtool"; exit 1; fi; \
+	log=$$(mktemp); \
+	{ $$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >"$$log" 2>&1 && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    oathtool >>"$$log" 2>&1; } || { cat "$$log"; rm -f "$$log"; \
+	  echo "Cannot install oathtool: apt-get install oathtool failed (its output is above). Install it by hand"; exit 1; }; \
+	rm -f "$$log"; \
+	command -v oathtool >/dev/null || { echo "apt-get installed oathtool, but it is not on the PATH"; exit 1; }; \
+	echo "Installed $$(oathtool --version | head -n1)"
+
 build:
 	$(GO) build -o $(BIN) ./services/cmd/gatehouse
 
@@ -51,8 +69,8 @@ run: check-tools build
 	./$(BIN) serve -target=all
 
 ## test: every test, against a real PostgreSQL (started from the local binaries), a real embedded NATS
-## and, for the browser tests, headless Chromium
-test: check-tools browser vet
+## and, for the browser tests, headless Chromium (and oathtool for the MFA tests)
+test: check-tools browser oathtool vet
 	$(GO) test -count=1 -timeout 14m $(PKGS)
 
 vet:

@@ -11,16 +11,17 @@ import (
 // Message is a message kept by the [Outbox].
 type Message struct {
 	Env     string
-	Channel string // "email"
+	Channel string // "email" or "sms"
 	To      string
 	Subject string
 	Text    string
 	SentAt  time.Time
 }
 
-// Outbox is the development [Mailer]: it keeps the last messages in memory
-// and serves them as a page ([Outbox.ServeHTTP]) so that links and codes
-// can be followed without a mail server. Nothing leaves the process.
+// Outbox is the development [Mailer] and [SMSSender]: it keeps the last
+// messages in memory and serves them as a page ([Outbox.ServeHTTP]) so
+// that links and codes can be followed without a mail server or an SMS
+// provider. Nothing leaves the process.
 type Outbox struct {
 	mu   sync.Mutex
 	max  int
@@ -45,13 +46,30 @@ func (o *Outbox) Send(ctx context.Context, env string, m Email) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	o.keep(Message{Env: env, Channel: "email", To: m.To, Subject: m.Subject, Text: m.Text})
+	return nil
+}
+
+// SendSMS keeps m.
+func (o *Outbox) SendSMS(ctx context.Context, env string, m SMS) error {
+	if err := m.Check(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	o.keep(Message{Env: env, Channel: "sms", To: m.To, Text: m.Body})
+	return nil
+}
+
+func (o *Outbox) keep(m Message) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.msgs = append(o.msgs, Message{Env: env, Channel: "email", To: m.To, Subject: m.Subject, Text: m.Text, SentAt: o.now()})
+	m.SentAt = o.now()
+	o.msgs = append(o.msgs, m)
 	if len(o.msgs) > o.max {
 		o.msgs = append([]Message(nil), o.msgs[len(o.msgs)-o.max:]...)
 	}
-	return nil
 }
 
 // Messages returns the messages kept, newest first.
@@ -80,7 +98,7 @@ pre{white-space:pre-wrap;word-break:break-all}
 <h1>Development outbox</h1>
 <p>Messages Gatehouse would have sent, newest first. This page exists only in development mode; nothing here was delivered.</p>
 {{range .}}<article>
-<h2>{{.Subject}}</h2>
+<h2>{{if .Subject}}{{.Subject}}{{else}}Text message{{end}}</h2>
 <p class="meta">{{.Channel}} to <strong class="to">{{.To}}</strong> · environment {{.Env}} · {{.SentAt.Format "2006-01-02 15:04:05 MST"}}</p>
 <pre class="text">{{.Text}}</pre>
 </article>

@@ -50,3 +50,23 @@ func TestOutbox(t *testing.T) {
 		t.Error("sent with a cancelled context")
 	}
 }
+
+func TestOutboxKeepsSMS(t *testing.T) {
+	o := NewOutbox(10)
+	ctx := context.Background()
+	if err := o.SendSMS(ctx, "default", SMS{To: "5551234567", Body: "x"}); err == nil {
+		t.Error("an SMS to a number not in E.164 was kept")
+	}
+	if err := o.SendSMS(ctx, "default", SMS{To: "+15551234567", Body: "Your code is 123456"}); err != nil {
+		t.Fatal(err)
+	}
+	msgs := o.Messages()
+	if len(msgs) != 1 || msgs[0].Channel != "sms" || msgs[0].To != "+15551234567" || msgs[0].Text != "Your code is 123456" {
+		t.Fatalf("messages %+v", msgs)
+	}
+	rec := httptest.NewRecorder()
+	o.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	if page := rec.Body.String(); !strings.Contains(page, "<h2>Text message</h2>") || !strings.Contains(page, "sms to") {
+		t.Fatalf("page:\n%s", page)
+	}
+}

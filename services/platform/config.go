@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/pkg/envname"
+	"github.com/gatehouse-id/gatehouse/services/delivery"
 	"github.com/gatehouse-id/gatehouse/services/worker/egress"
 	"github.com/gatehouse-id/gatehouse/services/worker/engine"
 )
@@ -48,7 +50,28 @@ type Config struct {
 	// Demo seeds the demo application, user, organization and workflow and
 	// serves /demo (development only; ignored with -env=production).
 	Demo bool
+
+	// Delivery of MFA codes outside development mode (in development they
+	// go to the outbox page). SMTPPassword and SMSAuthToken are secrets:
+	// they come from GATEHOUSE_SMTP_PASSWORD and GATEHOUSE_SMS_AUTH_TOKEN
+	// only, never flags.
+	SMTPHost      string
+	SMTPPort      int
+	SMTPUsername  string
+	SMTPPassword  string
+	SMTPFrom      string
+	SMTPTLS       string
+	SMSURL        string // a Twilio-style Messages API base URL
+	SMSAccountSID string
+	SMSAuthToken  string
+	SMSFrom       string
 }
+
+// Environment variables holding delivery secrets.
+const (
+	EnvSMTPPassword = "GATEHOUSE_SMTP_PASSWORD"
+	EnvSMSAuthToken = "GATEHOUSE_SMS_AUTH_TOKEN"
+)
 
 // DefaultConfig returns the defaults of every flag.
 func DefaultConfig() Config {
@@ -56,6 +79,7 @@ func DefaultConfig() Config {
 		Targets: "all", Mode: ModeDevelopment, NATSPort: 4222, DataDir: ".gatehouse",
 		HTTPAddr: "127.0.0.1:8080", Limits: engine.DefaultLimits(), ArtifactReplicas: 1,
 		LogRetention: 30 * 24 * time.Hour, IssuerURL: "http://localhost:8080",
+		SMTPPort: 587, SMTPTLS: delivery.SMTPTLSMandatory, SMSURL: delivery.DefaultTwilioURL,
 	}
 }
 
@@ -87,6 +111,14 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.LogRetention, "log-retention", c.LogRetention, "how long the logs service keeps runtime, build and sync logs")
 	fs.StringVar(&c.IssuerURL, "issuer-url", c.IssuerURL, "public base URL of Gatehouse: the token issuer of the default environment (others get <url>/e/<env>)")
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "development only: seed a demo application, user and workflow and serve the demo at <issuer-url>/demo")
+	fs.StringVar(&c.SMTPHost, "smtp-host", c.SMTPHost, "SMTP server for email codes (production; development uses the outbox page)")
+	fs.IntVar(&c.SMTPPort, "smtp-port", c.SMTPPort, "SMTP server port")
+	fs.StringVar(&c.SMTPUsername, "smtp-username", c.SMTPUsername, "SMTP user name (the password comes from "+EnvSMTPPassword+")")
+	fs.StringVar(&c.SMTPFrom, "smtp-from", c.SMTPFrom, "sender address of email codes")
+	fs.StringVar(&c.SMTPTLS, "smtp-tls", c.SMTPTLS, "SMTP TLS: mandatory (STARTTLS), opportunistic, implicit (port 465) or none")
+	fs.StringVar(&c.SMSURL, "sms-url", c.SMSURL, "base URL of the Twilio-style SMS provider")
+	fs.StringVar(&c.SMSAccountSID, "sms-account-sid", c.SMSAccountSID, "SMS provider account sid (the auth token comes from "+EnvSMSAuthToken+")")
+	fs.StringVar(&c.SMSFrom, "sms-from", c.SMSFrom, "sending number (E.164) or messaging service sid of SMS codes")
 	fs.BoolVar(&c.FetchAllowHTTP, "fetch-allow-http", c.FetchAllowHTTP, "let workflow fetch use plain http (development only)")
 }
 
@@ -146,7 +178,51 @@ func (c Config) Validate() error {
 	if err := c.Limits.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	if c.Mode == ModeProduction && c.runs("mfa") {
+		if _, _, err := c.providers(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// providers returns the SMTP mailer and the SMS sender configured by the
+// flags (nil when not configured), reading their secrets from the
+// environment when the Config does not carry them.
+func (c Config) providers() (delivery.Mailer, delivery.SMSSender, error) {
+	var mailer delivery.Mailer
+	var sms delivery.SMSSender
+	var errs []error
+	if c.SMTPHost != "" {
+		password := c.SMTPPassword
+		if password == "" {
+			password = os.Getenv(EnvSMTPPassword)
+		}
+		m, err := delivery.NewSMTPMailer(delivery.SMTPConfig{Host: c.SMTPHost, Port: c.SMTPPort, Username: c.SMTPUsername,
+			Password: password, From: c.SMTPFrom, TLS: c.SMTPTLS})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("-smtp-*: %w", err))
+		} else {
+			mailer = m
+		}
+	}
+	if c.SMSAccountSID != "" {
+		token := c.SMSAuthToken
+		if token == "" {
+			token = os.Getenv(EnvSMSAuthToken)
+		}
+		s, err := delivery.NewTwilioSender(delivery.TwilioConfig{BaseURL: c.SMSURL, AccountSID: c.SMSAccountSID,
+			AuthToken: token, From: c.SMSFrom})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("-sms-* (auth token from %s): %w", EnvSMSAuthToken, err))
+		} else {
+			sms = s
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, nil, err
+	}
+	return mailer, sms, nil
 }
 
 func (c Config) path(elem ...string) string {

@@ -32,6 +32,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/services/frontdoor"
 	"github.com/gatehouse-id/gatehouse/services/keys"
 	"github.com/gatehouse-id/gatehouse/services/logs"
+	"github.com/gatehouse-id/gatehouse/services/mfa"
 	"github.com/gatehouse-id/gatehouse/services/tokens"
 	"github.com/gatehouse-id/gatehouse/services/worker"
 	"github.com/gatehouse-id/gatehouse/services/worker/egress"
@@ -180,6 +181,8 @@ func (p *Platform) manager() *modules.Manager {
 		Help: "stores runtime, build and sync logs from the log stream; queries and retention", Start: p.startLogs})
 	m.Register(modules.Module{Name: "tokens", Deps: []string{"nats", "database"},
 		Help: "signs access, ID, refresh and M2M tokens; rotation, revocation, introspection, JWKS", Start: p.startTokens})
+	m.Register(modules.Module{Name: "mfa", Deps: []string{"nats", "database"},
+		Help: "second factors (TOTP, SMS, email, backup codes), challenges and verification, MFA policies and stats", Start: p.startMFA})
 	m.Register(modules.Module{Name: "deployments", Deps: []string{"nats", "database"},
 		Help: "validates and stores workflow deployments; decides what is live", Start: p.startDeployments})
 	m.Register(modules.Module{Name: "worker", Deps: []string{"nats"},
@@ -327,6 +330,33 @@ func (p *Platform) startTokens(ctx context.Context) (func(context.Context) error
 	}
 	svc, err := tokens.Start(ctx, p.nc, p.pool, tokens.Config{Logger: p.log, Metrics: p.rpcm, Registerer: p.registry,
 		Issuer: p.cfg.Issuer, ManagementAudience: p.cfg.ManagementAudience})
+	if err != nil {
+		return nil, err
+	}
+	return svc.Stop, nil
+}
+
+func (p *Platform) startMFA(ctx context.Context) (func(context.Context) error, error) {
+	if err := p.migrate(ctx, mfa.Schema); err != nil {
+		return nil, err
+	}
+	cfg := mfa.Config{Logger: p.log, Metrics: p.rpcm, Registerer: p.registry}
+	if out := p.devOutbox(); out != nil {
+		// Development: every code goes to the outbox page, never out.
+		cfg.Mailer, cfg.SMS = out, out
+	} else {
+		var err error
+		if cfg.Mailer, cfg.SMS, err = p.cfg.providers(); err != nil {
+			return nil, err
+		}
+		if cfg.Mailer == nil {
+			p.log.Warn("no SMTP server is configured (-smtp-host): email factors are not available")
+		}
+		if cfg.SMS == nil {
+			p.log.Warn("no SMS provider is configured (-sms-account-sid): SMS factors are not available")
+		}
+	}
+	svc, err := mfa.Start(ctx, p.nc, p.pool, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -37,10 +37,13 @@ const (
 	// ReasonDeliveryFailed (unavailable): the SMS or email provider
 	// failed after retries.
 	ReasonDeliveryFailed = "delivery_failed"
+	// ReasonRateLimited (failed_precondition): too many codes were sent
+	// to one phone number or email address lately.
+	ReasonRateLimited = "rate_limited"
 )
 
 var reasons = []string{ReasonPreviouslyVerified, ReasonExpired, ReasonTooManyAttempts, ReasonInvalidCodeFormat,
-	ReasonFactorLocked, ReasonInvalidPhoneNumber, ReasonFactorNotAllowed, ReasonResendTooSoon, ReasonDeliveryFailed}
+	ReasonFactorLocked, ReasonInvalidPhoneNumber, ReasonFactorNotAllowed, ReasonResendTooSoon, ReasonDeliveryFailed, ReasonRateLimited}
 
 // ReasonOf returns the reason of an MFA service error (one of the Reason
 // constants), or "".

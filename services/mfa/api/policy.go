@@ -48,7 +48,10 @@ type OrgPolicy struct {
 	Policy  string `json:"policy"`
 	// AllowedFactors, when not empty, replaces the environment's.
 	AllowedFactors []FactorType `json:"allowedFactors,omitempty"`
-	UpdatedAt      time.Time    `json:"updatedAt"`
+	// RequiredSince is when the override last became required (set by the
+	// service); it starts the grace period in the organization.
+	RequiredSince *time.Time `json:"requiredSince,omitempty"`
+	UpdatedAt     time.Time  `json:"updatedAt"`
 }
 
 // Duration is a time.Duration written in JSON as whole seconds.

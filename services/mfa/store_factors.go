@@ -1,0 +1,205 @@
+package mfa
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/gatehouse-id/gatehouse/pkg/natsrpc"
+	"github.com/gatehouse-id/gatehouse/services/mfa/api"
+)
+
+// Schema is the PostgreSQL schema the MFA service owns.
+const Schema = "mfa"
+
+// pgStore is the service's PostgreSQL storage.
+type pgStore struct{ pool *pgxpool.Pool }
+
+// factorRow is a factors row (remaining: unused backup codes).
+type factorRow struct {
+	id, env, userID string
+	typ             api.FactorType
+	verified        bool
+	phone, email    string
+	secret          []byte
+	lastStep        *int64
+	lastSentAt      *time.Time
+	createdAt       time.Time
+	updatedAt       time.Time
+	lastUsedAt      *time.Time
+	remaining       int
+}
+
+const factorColumns = `f.id, f.env, f.user_id, f.type, f.verified, f.phone_number, f.email, f.secret_ciphertext,
+	f.last_step, f.last_sent_at, f.created_at, f.updated_at, f.last_used_at,
+	(SELECT count(*) FROM mfa.backup_codes b WHERE b.factor_id = f.id AND b.used_at IS NULL)`
+
+func scanFactor(row pgx.Row) (*factorRow, error) {
+	var f factorRow
+	var typ string
+	if err := row.Scan(&f.id, &f.env, &f.userID, &typ, &f.verified, &f.phone, &f.email, &f.secret,
+		&f.lastStep, &f.lastSentAt, &f.createdAt, &f.updatedAt, &f.lastUsedAt, &f.remaining); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	f.typ = api.FactorType(typ)
+	return &f, nil
+}
+
+// public is the factor as the api shows it.
+func (f *factorRow) public() api.Factor {
+	out := api.Factor{ID: f.id, Env: f.env, UserID: f.userID, Type: f.typ, Verified: f.verified,
+		PhoneNumber: f.phone, Email: f.email, CreatedAt: f.createdAt.UTC(), UpdatedAt: f.updatedAt.UTC()}
+	if f.lastUsedAt != nil {
+		t := f.lastUsedAt.UTC()
+		out.LastUsedAt = &t
+	}
+	switch f.typ {
+	case api.FactorSMS:
+		out.Masked = maskPhone(f.phone)
+	case api.FactorEmail:
+		out.Masked = maskEmail(f.email)
+	case api.FactorBackupCode:
+		out.Remaining = f.remaining
+	}
+	return out
+}
+
+// insertFactor stores a new factor unless the user has maxFactors already.
+func (s *pgStore) insertFactor(ctx context.Context, f *factorRow) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// Serialise a user's enrollments so the limit holds.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('mfa.factors:' || $1 || ':' || $2))`, f.env, f.userID); err != nil {
+			return fmt.Errorf("lock the factors of %s: %w", f.userID, err)
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM mfa.factors WHERE env = $1 AND user_id = $2`, f.env, f.userID).Scan(&n); err != nil {
+			return fmt.Errorf("count the factors of %s: %w", f.userID, err)
+		}
+		if n >= maxFactors {
+			return natsrpc.Errorf(natsrpc.CodeFailedPrecondition, "user %s has %d factors, the most allowed: delete one first", f.userID, n)
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO mfa.factors (id, env, user_id, type, verified, phone_number, email,
+			secret_ciphertext, created_at, updated_at) VALUES ($1, $2, $3, $4, false, $5, $6, $7, $8, $8)`,
+			f.id, f.env, f.userID, string(f.typ), f.phone, f.email, f.secret, f.createdAt)
+		if err != nil {
+			return fmt.Errorf("store factor %s: %w", f.id, err)
+		}
+		return nil
+	})
+}
+
+// factor returns a factor of a user, or nil.
+func (s *pgStore) factor(ctx context.Context, env, userID, id string) (*factorRow, error) {
+	f, err := scanFactor(s.pool.QueryRow(ctx, `SELECT `+factorColumns+` FROM mfa.factors f
+		WHERE f.id = $1 AND f.env = $2 AND f.user_id = $3`, id, env, userID))
+	if err != nil {
+		return nil, fmt.Errorf("read factor %s: %w", id, err)
+	}
+	return f, nil
+}
+
+// factors returns a user's factors, oldest first.
+func (s *pgStore) factors(ctx context.Context, env, userID string) ([]*factorRow, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+factorColumns+` FROM mfa.factors f
+		WHERE f.env = $1 AND f.user_id = $2 ORDER BY f.created_at, f.id`, env, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list the factors of %s: %w", userID, err)
+	}
+	defer rows.Close()
+	var out []*factorRow
+	for rows.Next() {
+		f, err := scanFactor(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list the factors of %s: %w", userID, err)
+		}
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list the factors of %s: %w", userID, err)
+	}
+	return out, nil
+}
+
+// deleteFactor deletes a factor (and its challenges and codes); false when
+// there was none.
+func (s *pgStore) deleteFactor(ctx context.Context, env, userID, id string) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM mfa.factors WHERE id = $1 AND env = $2 AND user_id = $3`, id, env, userID)
+	if err != nil {
+		return false, fmt.Errorf("delete factor %s: %w", id, err)
+	}
+	return tag.RowsAffected() > 0, nil
+}
+
+// reset deletes every factor of a user and clears their failures; it
+// returns the number of factors deleted.
+func (s *pgStore) reset(ctx context.Context, env, userID string) (int, error) {
+	var n int
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM mfa.factors WHERE env = $1 AND user_id = $2`, env, userID)
+		if err != nil {
+			return err
+		}
+		n = int(tag.RowsAffected())
+		_, err = tx.Exec(ctx, `DELETE FROM mfa.user_failures WHERE env = $1 AND user_id = $2`, env, userID)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("reset the factors of %s: %w", userID, err)
+	}
+	return n, nil
+}
+
+// lockedAt returns when the user's factors were locked, or nil.
+func (s *pgStore) lockedAt(ctx context.Context, env, userID string) (*time.Time, error) {
+	var at *time.Time
+	err := s.pool.QueryRow(ctx, `SELECT locked_at FROM mfa.user_failures WHERE env = $1 AND user_id = $2`, env, userID).Scan(&at)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("read the lock of %s: %w", userID, err)
+	}
+	return at, nil
+}
+
+// codeKey returns the encrypted hash key of env, or nil.
+func (s *pgStore) codeKey(ctx context.Context, env string) ([]byte, error) {
+	var ct []byte
+	err := s.pool.QueryRow(ctx, `SELECT ciphertext FROM mfa.code_keys WHERE env = $1`, env).Scan(&ct)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("read the code key of %s: %w", env, err)
+	}
+	return ct, nil
+}
+
+// insertCodeKey stores ct as env's hash key unless one exists, and returns
+// the one stored.
+func (s *pgStore) insertCodeKey(ctx context.Context, env string, ct []byte) ([]byte, error) {
+	if _, err := s.pool.Exec(ctx, `INSERT INTO mfa.code_keys (env, ciphertext, created_at) VALUES ($1, $2, now())
+		ON CONFLICT (env) DO NOTHING`, env, ct); err != nil {
+		return nil, fmt.Errorf("store the code key of %s: %w", env, err)
+	}
+	stored, err := s.codeKey(ctx, env)
+	if err == nil && stored == nil {
+		err = fmt.Errorf("the code key of %s vanished after it was stored", env)
+	}
+	return stored, err
+}
+
+// prune deletes challenges created before challengesBefore and send
+// records older than sendsBefore.
+func (s *pgStore) prune(ctx context.Context, challengesBefore, sendsBefore time.Time) (int64, error) {
+	a, err := s.pool.Exec(ctx, `DELETE FROM mfa.challenges WHERE created_at < $1`, challengesBefore)
+	if err != nil {
+		return 0, fmt.Errorf("prune challenges: %w", err)
+	}
+	b, err := s.pool.Exec(ctx, `DELETE FROM mfa.sends WHERE sent_at < $1`, sendsBefore)
+	if err != nil {
+		return 0, fmt.Errorf("prune send records: %w", err)
+	}
+	return a.RowsAffected() + b.RowsAffected(), nil
+}
