@@ -9,10 +9,16 @@
 // WebAssembly in the real engine.
 //
 // The examples that call an external API (customclaims, iprep, m2mtoorg,
-// mfagraceperiod) read its URL and key with GetEnvironmentVariable. Until the
-// keys service serves kinde.env, a deployed worker answers that binding with
-// not_implemented and the examples fall back to their documented https
-// defaults; `gatehouse wf test --env vars.env` serves the variables locally.
+// mfafordeleteproject) read its URL and key with GetEnvironmentVariable. Until
+// the keys service serves kinde.env, a deployed worker answers that binding
+// with not_implemented and the examples fall back to their documented https
+// defaults (mfafordeleteproject, which has none, requires MFA); `gatehouse wf
+// test --env vars.env` serves the variables locally.
+//
+// Three examples decide MFA in user:pre_mfa: mfagraceperiod skips it for
+// users who completed it in the last day (context.mfa.lastMfaAt),
+// mfafordeleteproject requires it from users an authorization service says
+// hold delete:project, and mfaskiporg skips it for a list of organizations.
 //
 // Two examples send passwords with SecureFetch, whose body the worker
 // encrypts with the workflow's active encryption key (the receiver decrypts

@@ -63,6 +63,10 @@ type MFAContext struct {
 	IsUserRoleExempt bool `json:"isUserRoleExempt"`
 	// IsUserConnectionExempt is true when the connection is exempt from MFA.
 	IsUserConnectionExempt bool `json:"isUserConnectionExempt"`
+	// LastMFAAt is when the user last completed MFA (the latest successful
+	// verification of any of their factors), RFC 3339; empty when they
+	// never did. A Gatehouse addition to Kinde's event; see LastMFA.
+	LastMFAAt string `json:"lastMfaAt,omitempty"`
 }
 
 // Billing is context.billing in the plan triggers.

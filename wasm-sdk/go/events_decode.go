@@ -95,6 +95,8 @@ func (x *MFAContext) decodeJSON(d *decoder) error {
 			return d.boolean(k, &x.IsUserRoleExempt)
 		case "isUserConnectionExempt":
 			return d.boolean(k, &x.IsUserConnectionExempt)
+		case "lastMfaAt":
+			return d.str(k, &x.LastMFAAt)
 		}
 		return d.skip()
 	})

@@ -2,6 +2,7 @@ package gatehouse
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/gatehouse-id/gatehouse/wasm-sdk/go/abi"
 )
@@ -46,4 +47,17 @@ func mfaFactors(kind int32, factors []string) error {
 	}
 	js, _ := json.Marshal(factors) // a []string always encodes
 	return sysMFAFactors(kind, js)
+}
+
+// LastMFA returns when the user last completed MFA (LastMFAAt); ok is false
+// when the host did not say or the value is not an RFC 3339 time.
+func (m MFAContext) LastMFA() (at time.Time, ok bool) {
+	if m.LastMFAAt == "" {
+		return time.Time{}, false
+	}
+	at, err := time.Parse(time.RFC3339, m.LastMFAAt)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return at, true
 }

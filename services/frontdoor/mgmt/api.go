@@ -66,6 +66,7 @@ func (a *API) Routes(r chi.Router) {
 	a.environmentVariableRoutes(r)
 	a.logRoutes(r)
 	a.planRoutes(r)
+	a.mfaRoutes(r)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, notFound("no such endpoint: %s %s (see docs/api/openapi.yaml)", r.Method, r.URL.Path))
 	})

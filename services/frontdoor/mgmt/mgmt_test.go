@@ -19,6 +19,7 @@ func TestManagementAPI(t *testing.T) {
 		{"deployments_workflows_keys_logs", testDeployments},
 		{"environment_variables", testEnvironmentVariables},
 		{"plans", testPlans},
+		{"mfa", testMFA},
 		{"authentication", testAuthentication},
 		{"scopes", testScopes},
 		{"bad_input", testBadInput},

@@ -16,6 +16,8 @@ const (
 	ScopeReadEnvironmentVariables  = "read:environment_variables"
 	ScopeWriteEnvironmentVariables = "write:environment_variables"
 	ScopeReadLogs                  = "read:logs"
+	ScopeReadMFA                   = "read:mfa" // MFA policies and enrollment stats (users' factors are read:users)
+	ScopeWriteMFA                  = "write:mfa"
 )
 
 var allScopes = []string{
@@ -25,6 +27,7 @@ var allScopes = []string{
 	ScopeReadWorkflows, ScopeWriteWorkflows,
 	ScopeReadEnvironmentVariables, ScopeWriteEnvironmentVariables,
 	ScopeReadLogs,
+	ScopeReadMFA, ScopeWriteMFA,
 }
 
 // AllScopes returns every management API scope.

@@ -34,15 +34,24 @@ func (s staticEnv) Lookup(_ context.Context, _ string, key string) (abi.EnvValue
 func externalAPI(t *testing.T) *httptest.Server {
 	t.Helper()
 	mux := http.NewServeMux()
-	// mfagraceperiod
-	mux.HandleFunc("GET /mfa/users/{id}/last-mfa", func(w http.ResponseWriter, r *http.Request) {
-		switch r.PathValue("id") {
-		case "kp_recent":
-			fmt.Fprintf(w, `{"lastMfaAt":%q}`, time.Now().Add(-time.Hour).Format(time.RFC3339))
-		case "kp_stale":
-			fmt.Fprintf(w, `{"lastMfaAt":%q}`, time.Now().Add(-72*time.Hour).Format(time.RFC3339))
+	// mfafordeleteproject
+	mux.HandleFunc("POST /fga/permissions", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer fga-key" {
+			http.Error(w, "forbidden", http.StatusForbidden)
+			return
+		}
+		var q struct{ UserID, OrgCode string }
+		if err := json.NewDecoder(r.Body).Decode(&q); err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		switch q.UserID {
+		case "kp_owner":
+			w.Write([]byte(`["read:project","delete:project"]`))
+		case "kp_viewer":
+			w.Write([]byte(`["read:project"]`))
 		default:
-			http.NotFound(w, r)
+			http.Error(w, "internal error", http.StatusInternalServerError)
 		}
 	})
 	// customclaims
@@ -125,7 +134,9 @@ func mustSucceed(t *testing.T, d api.Decision) {
 func TestExamplesInEngine(t *testing.T) {
 	srv := externalAPI(t)
 	env := staticEnv{
-		"MFA_API_URL":          {Value: srv.URL + "/mfa"},
+		"FGA_API_URL":          {Value: srv.URL + "/fga"},
+		"FGA_API_KEY":          {Value: "fga-key", IsSecret: true},
+		"MFA_SKIP_ORGS":        {Value: "org_initech,org_globex"},
 		"ENTITLEMENTS_API_URL": {Value: srv.URL + "/entitlements"},
 		"ENTITLEMENTS_API_KEY": {Value: "ent-key", IsSecret: true},
 		"ORG_LOOKUP_URL":       {Value: srv.URL + "/orgs"},
@@ -133,14 +144,54 @@ func TestExamplesInEngine(t *testing.T) {
 	}
 	e := newEngine(t, env, true)
 
+	// preMFA is a user:pre_mfa event of user %[1]q into organization %[2]q
+	// with context.mfa.lastMfaAt %[3]s (a JSON string, or null).
+	const preMFA = `{"request":{"ip":"192.168.0.1"},"context":{"auth":{"connectionId":"conn_1"},"mfa":{"policy":"required","context":"environment","enabledFactors":["mfa:authenticator_app"],"isUserRoleExempt":false,"isUserConnectionExempt":false,"lastMfaAt":%[3]s},"user":{"id":%[1]q},"organization":{"code":%[2]q},"application":{"clientId":"cee9743f"},"workflow":{"trigger":"user:pre_mfa"}}}`
+	lastMFA := func(ago time.Duration) string { return fmt.Sprintf("%q", time.Now().Add(-ago).Format(time.RFC3339)) }
+
 	t.Run("mfagraceperiod", func(t *testing.T) {
 		m := compile(t, e, "mfagraceperiod")
-		ev := `{"request":{"ip":"192.168.0.1"},"context":{"auth":{"connectionId":"conn_1"},"mfa":{"policy":"required","context":"environment","enabledFactors":["mfa:authenticator_app"],"isUserRoleExempt":false,"isUserConnectionExempt":false},"user":{"id":%q},"organization":{"code":"org_75ad9f26d2c"},"application":{"clientId":"cee9743f"},"workflow":{"trigger":"user:pre_mfa"}}}`
-		for user, want := range map[string]string{"kp_recent": abi.MFASkip, "kp_stale": abi.MFARequired, "kp_unknown": abi.MFARequired} {
-			d := execute(t, e, m, fmt.Sprintf(ev, user))
+		for name, c := range map[string]struct{ last, want string }{
+			"recent":  {lastMFA(time.Hour), abi.MFASkip},
+			"stale":   {lastMFA(72 * time.Hour), abi.MFARequired},
+			"never":   {"null", abi.MFARequired},
+			"garbage": {`"yesterday"`, abi.MFARequired},
+		} {
+			d := execute(t, e, m, fmt.Sprintf(preMFA, "kp_1", "org_75ad9f26d2c", c.last))
+			mustSucceed(t, d)
+			if d.MFAPolicy != c.want {
+				t.Errorf("%s: mfaPolicy = %q, want %q (console %v)", name, d.MFAPolicy, c.want, d.Console)
+			}
+		}
+	})
+
+	t.Run("mfafordeleteproject", func(t *testing.T) {
+		m := compile(t, e, "mfafordeleteproject")
+		for user, want := range map[string]string{"kp_owner": abi.MFARequired, "kp_viewer": "", "kp_down": abi.MFARequired} {
+			d := execute(t, e, m, fmt.Sprintf(preMFA, user, "org_acme", "null"))
 			mustSucceed(t, d)
 			if d.MFAPolicy != want {
 				t.Errorf("%s: mfaPolicy = %q, want %q (console %v)", user, d.MFAPolicy, want, d.Console)
+			}
+		}
+		d := execute(t, e, m, fmt.Sprintf(preMFA, "kp_down", "org_acme", "null"))
+		if !hasLine(d.Console, "warn", "status 500") {
+			t.Errorf("console = %v; want a warning naming status 500", d.Console)
+		}
+		for _, l := range d.Console {
+			if strings.Contains(l.Text, "fga-key") {
+				t.Errorf("the API key reached the console: %q", l.Text)
+			}
+		}
+	})
+
+	t.Run("mfaskiporg", func(t *testing.T) {
+		m := compile(t, e, "mfaskiporg")
+		for org, want := range map[string]string{"org_75ad9f26d2c": abi.MFASkip, "org_globex": abi.MFASkip, "org_acme": ""} {
+			d := execute(t, e, m, fmt.Sprintf(preMFA, "kp_1", org, "null"))
+			mustSucceed(t, d)
+			if d.MFAPolicy != want {
+				t.Errorf("%s: mfaPolicy = %q, want %q (console %v)", org, d.MFAPolicy, want, d.Console)
 			}
 		}
 	})
