@@ -36,6 +36,8 @@ type authRequest struct {
 	orgCode      string
 	// deployID is the deployment previewed (deploy_id), if any.
 	deployID string
+	// stepUp: acr_values asks for multi-factor authentication.
+	stepUp bool
 }
 
 // authFailure is a failed authorization request: shown on a page when the
@@ -57,7 +59,7 @@ func failRedirect(code, format string, args ...any) *authFailure {
 
 // authParams are the parameters an authorization request keeps.
 var authParams = []string{"response_type", "client_id", "redirect_uri", "scope", "state", "nonce",
-	"code_challenge", "code_challenge_method", "prompt", "max_age", "login_hint", "org_code", "response_mode", "deploy_id"}
+	"code_challenge", "code_challenge_method", "prompt", "max_age", "login_hint", "org_code", "response_mode", "deploy_id", "acr_values"}
 
 // parseAuthRequest checks an authorization request in env. The client and
 // redirect URI come first: until both are known good, every failure is a
@@ -139,6 +141,11 @@ func (s *Server) parseAuthRequest(ctx context.Context, env string, q url.Values)
 	if ar.promptNone && (ar.promptLogin || ar.promptCreate) {
 		return ar, failRedirect(oauth.CodeInvalidRequest, "prompt=none cannot be combined with other prompt values")
 	}
+	for _, v := range strings.Fields(q.Get("acr_values")) {
+		if v == acrMFA || v == acrMFAShort {
+			ar.stepUp = true
+		}
+	}
 	if q.Has("max_age") {
 		n, err := strconv.ParseInt(q.Get("max_age"), 10, 64)
 		if err != nil || n < 0 {
@@ -206,7 +213,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	if sess != nil && !ar.promptLogin && !ar.promptCreate && ar.fresh(sess.AuthTime, s.now()) {
 		s.proceed(w, r, &authState{ar: ar, userID: sess.UserID, connectionID: sess.ConnectionID,
-			authTime: sess.AuthTime, amr: sess.AMR, sess: sess})
+			authTime: sess.AuthTime, amr: sess.AMR, sess: sess, acr: sess.ACR, mfaAt: sess.MFAAt})
 		return
 	}
 	if ar.promptNone {
@@ -252,7 +259,7 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, ar *authReque
 	_, code, err := s.auth.CreateCode(ctx, authstore.Code{Env: ar.env, ClientID: ar.app.ClientID, RedirectURI: ar.redirectURI,
 		CodeChallenge: ar.challenge, Nonce: ar.nonce, Scope: ar.scope, UserID: sess.UserID, SessionID: sess.ID,
 		ConnectionID: sess.ConnectionID, OrgCode: orgCode, AuthTime: sess.AuthTime, AMR: sess.AMR,
-		ExistingSession: existing, DeployID: ar.deployID}, s.now(), s.cfg.CodeTTL)
+		ExistingSession: existing, DeployID: ar.deployID, ACR: sess.ACR}, s.now(), s.cfg.CodeTTL)
 	if err != nil {
 		s.log.ErrorContext(ctx, "authorize: create code", "error", err)
 		s.serverErrorPage(w)

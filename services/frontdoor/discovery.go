@@ -47,6 +47,7 @@ type discoveryDoc struct {
 	Scopes                            []string `json:"scopes_supported"`
 	Claims                            []string `json:"claims_supported"`
 	PromptValues                      []string `json:"prompt_values_supported"`
+	ACRValues                         []string `json:"acr_values_supported"`
 	AuthorizationResponseIssParameter bool     `json:"authorization_response_iss_parameter_supported"`
 	RequestParameterSupported         bool     `json:"request_parameter_supported"`
 	RequestURIParameterSupported      bool     `json:"request_uri_parameter_supported"`
@@ -81,6 +82,7 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 		Scopes:                            supportedScopes,
 		Claims:                            supportedClaims,
 		PromptValues:                      []string{"none", "login", "create", "consent", "select_account"},
+		ACRValues:                         []string{acrMFA, acrMFAShort},
 		AuthorizationResponseIssParameter: true,
 		AccessTokenSigningAlgs:            algs,
 	})
@@ -88,6 +90,6 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 
 // supportedClaims are the claims ID tokens and userinfo may carry.
 var supportedClaims = []string{
-	"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "amr", "azp", "sid", "at_hash",
+	"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "amr", "acr", "azp", "sid", "at_hash",
 	"org_code", "email", "email_verified", "name", "given_name", "family_name", "updated_at",
 }

@@ -121,6 +121,9 @@ type eventMFA struct {
 	EnabledFactors         []string `json:"enabledFactors"`
 	IsUserRoleExempt       bool     `json:"isUserRoleExempt"`
 	IsUserConnectionExempt bool     `json:"isUserConnectionExempt"`
+	// LastMFAAt (RFC 3339), beyond Kinde's sample: the user's last
+	// completed MFA, for grace-period workflows.
+	LastMFAAt string `json:"lastMfaAt,omitempty"`
 }
 
 // preMFAEvent is user:pre_mfa: single-factor authentication is done and

@@ -1,6 +1,7 @@
 package frontdoor
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -10,7 +11,6 @@ import (
 	"github.com/gatehouse-id/gatehouse/services/frontdoor/identity"
 	"github.com/gatehouse-id/gatehouse/services/frontdoor/oauth"
 	"github.com/gatehouse-id/gatehouse/services/frontdoor/pages"
-	"github.com/gatehouse-id/gatehouse/wasm-sdk/go/abi"
 )
 
 // flowTTL is how long an authentication may wait for the user's next step
@@ -36,6 +36,16 @@ type authState struct {
 	// fromFlow says the state was resumed from a flow, which was taken
 	// (deleted) and its cookie cleared.
 	fromFlow bool
+	// acr and mfaAt are the assurance reached and when MFA was completed
+	// (from the session, or the MFA step of this flow); mfaDone says the
+	// MFA step is behind (passed, not needed, or skipped). mfaUpdated is
+	// set when MFA was completed in this flow for an existing session.
+	acr        string
+	mfaAt      *time.Time
+	mfaDone    bool
+	mfaUpdated bool
+	// mfa is the MFA step's state while the flow waits at StageMFA.
+	mfa mfaState
 }
 
 // proceed takes the authentication through its remaining steps:
@@ -52,10 +62,12 @@ func (s *Server) proceed(w http.ResponseWriter, r *http.Request, st *authState) 
 			return
 		}
 	}
-	if st.sess == nil {
-		if !s.preMFA(w, r, st) {
+	if !st.mfaDone {
+		if !s.mfaGate(w, r, st) {
 			return
 		}
+	}
+	if st.sess == nil {
 		if old := s.cookie(r, ar.env, sessionCookie); old != "" {
 			if _, err := s.auth.DeleteSession(ctx, ar.env, old); err != nil {
 				s.log.WarnContext(ctx, "sign-in: end previous session", "error", err)
@@ -63,7 +75,7 @@ func (s *Server) proceed(w http.ResponseWriter, r *http.Request, st *authState) 
 		}
 		now := s.now()
 		sess, token, err := s.auth.CreateSession(ctx, authstore.Session{Env: ar.env, UserID: st.userID,
-			ConnectionID: st.connectionID, AuthTime: st.authTime, AMR: st.amr}, now, s.cfg.SessionTTL)
+			ConnectionID: st.connectionID, AuthTime: st.authTime, AMR: st.amr, ACR: st.acr, MFAAt: st.mfaAt}, now, s.cfg.SessionTTL)
 		if err != nil {
 			s.log.ErrorContext(ctx, "sign-in: create session", "error", err)
 			s.serverErrorPage(w)
@@ -75,6 +87,15 @@ func (s *Server) proceed(w http.ResponseWriter, r *http.Request, st *authState) 
 		s.endPendingFlow(w, r, st)
 		s.issueCode(w, r, ar, sess, st.orgCode, false)
 		return
+	}
+	if st.mfaUpdated {
+		sess, err := s.auth.UpdateSessionMFA(ctx, ar.env, st.sess.ID, st.amr, st.acr, *st.mfaAt)
+		if err != nil {
+			s.log.ErrorContext(ctx, "sign-in: record MFA in the session", "error", err)
+			s.serverErrorPage(w)
+			return
+		}
+		st.sess = sess
 	}
 	s.endPendingFlow(w, r, st)
 	s.issueCode(w, r, ar, st.sess, st.orgCode, true)
@@ -154,8 +175,13 @@ func (s *Server) pause(w http.ResponseWriter, r *http.Request, st *authState, st
 			s.log.WarnContext(ctx, "sign-in: end previous flow", "env", st.ar.env, "error", err)
 		}
 	}
+	mfa, err := json.Marshal(st.mfa)
+	if err != nil {
+		s.serverErrorPage(w)
+		return
+	}
 	f := authstore.Flow{Env: st.ar.env, UserID: st.userID, ConnectionID: st.connectionID, Params: st.ar.params.Encode(),
-		AuthTime: st.authTime, AMR: st.amr, NewUser: st.newUser, OrgCode: st.orgCode, Stage: stage}
+		AuthTime: st.authTime, AMR: st.amr, NewUser: st.newUser, OrgCode: st.orgCode, Stage: stage, MFA: mfa}
 	if st.sess != nil {
 		f.SessionID = st.sess.ID
 	}
@@ -210,7 +236,12 @@ func (s *Server) resume(w http.ResponseWriter, r *http.Request, stage string, ta
 		return nil, false
 	}
 	st = &authState{ar: ar, userID: f.UserID, connectionID: f.ConnectionID, authTime: f.AuthTime, amr: f.AMR,
-		newUser: f.NewUser, orgCode: f.OrgCode, fromFlow: take}
+		newUser: f.NewUser, orgCode: f.OrgCode, fromFlow: take, orgResolved: f.Stage != authstore.StageOrganization}
+	if err := json.Unmarshal(f.MFA, &st.mfa); err != nil {
+		s.log.ErrorContext(ctx, "sign-in: read the MFA step", "error", err)
+		s.serverErrorPage(w)
+		return nil, false
+	}
 	if f.SessionID != "" {
 		sess, err := s.currentSession(ctx, r, env)
 		if err != nil {
@@ -224,45 +255,9 @@ func (s *Server) resume(w http.ResponseWriter, r *http.Request, stage string, ta
 			return nil, false
 		}
 		st.sess = sess
+		if !st.mfaDone {
+			st.acr, st.mfaAt = sess.ACR, sess.MFAAt
+		}
 	}
 	return st, true
 }
-
-// preMFA runs user:pre_mfa for a new sign-in whose organization is known.
-// It reports whether the flow goes on. Until the MFA service is wired, the
-// policy is off; a workflow that requires MFA stops the sign-in, since it
-// cannot be satisfied (fail closed).
-func (s *Server) preMFA(w http.ResponseWriter, r *http.Request, st *authState) bool {
-	ctx := r.Context()
-	ar := st.ar
-	var ev preMFAEvent
-	ev.Request.eventRequest = eventRequestOf(r)
-	ev.Request.AuthURLParams = ar.eventParams()
-	ev.Context.Auth.ConnectionID = st.connectionID
-	ev.Context.Domains.KindeDomain = s.issuer(ar.env)
-	ev.Context.MFA = eventMFA{Policy: mfaPolicyOff, Context: mfaContextEnvironment, EnabledFactors: []string{}}
-	ev.Context.User.ID = st.userID
-	ev.Context.Workflow.Trigger = abi.TriggerPreMFA
-	ev.Context.Application.ClientID = ar.app.ClientID
-	ev.Context.Organization.Code = st.orgCode
-	d, stop := s.fire(ctx, ar.env, abi.TriggerPreMFA, ev)
-	if stop != nil {
-		s.workflowStopPage(w, stop)
-		return false
-	}
-	if d.MFAPolicy == mfaPolicyRequired {
-		s.log.WarnContext(ctx, "pre-MFA workflow requires MFA, which is not available in this environment; the sign-in is refused",
-			"env", ar.env, "user_id", st.userID, "workflow_id", d.WorkflowID)
-		pages.Render(w, http.StatusForbidden, pages.Message{Title: "Additional verification required",
-			Text: "This sign-in requires multi-factor authentication, which is not set up for this application yet. Contact its administrators."})
-		return false
-	}
-	return true
-}
-
-// MFA policies and contexts of user:pre_mfa.
-const (
-	mfaPolicyOff          = "off"
-	mfaPolicyRequired     = "required"
-	mfaContextEnvironment = "environment"
-)

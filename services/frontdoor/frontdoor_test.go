@@ -38,6 +38,9 @@ func TestFrontdoor(t *testing.T) {
 		{"pre_mfa_workflow", testPreMFAWorkflow},
 		{"preview", testPreview},
 		{"password_reset", testPasswordReset},
+		{"mfa", testMFA},
+		{"mfa_step_up_and_grace", testMFAStepUpAndGrace},
+		{"pre_mfa_requires", testPreMFARequires},
 		{"password_reset_ends_pending_sign_ins", testResetEndsPendingSignIns},
 	} {
 		t.Run(sc.name, func(t *testing.T) { sc.run(t, h) })

@@ -71,7 +71,7 @@ func (s *Server) exchangeCode(ctx context.Context, r *http.Request, form url.Val
 		return tokenResponse{}, stopError(stop)
 	}
 	req := tapi.IssueRequest{Env: env, Grant: tapi.GrantAuthorizationCode, ClientID: app.ClientID, GrantID: c.GrantID,
-		Subject: user.ID, Scope: c.Scope, OrgCode: c.OrgCode, AMR: c.AMR, AuthTime: c.AuthTime, SessionID: c.SessionID,
+		Subject: user.ID, Scope: c.Scope, OrgCode: c.OrgCode, AMR: c.AMR, ACR: c.ACR, AuthTime: c.AuthTime, SessionID: c.SessionID,
 		Nonce: c.Nonce, RefreshToken: contains(c.Scope, scopeOfflineAccess) && app.AllowsGrant(grantRefreshToken),
 		Workflow: tapi.WorkflowClaims{AccessTokenClaims: d.AccessTokenClaims, IDTokenClaims: d.IDTokenClaims}}
 	if contains(c.Scope, scopeOpenID) {

@@ -38,6 +38,7 @@ var maxParamBytes = map[string]int{
 	"family_name":              1024,
 	"org_code":                 255,
 	"deploy_id":                255,
+	"acr_values":               512,
 	"preview_password":         1024,
 	"refresh_token":            tapi.MaxTokenBytes,
 	"token":                    tapi.MaxTokenBytes,

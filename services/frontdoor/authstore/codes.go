@@ -34,19 +34,21 @@ type Code struct {
 	// session, without a sign-in in this request.
 	ExistingSession bool
 	// DeployID is the deployment previewed in the request, if any.
-	DeployID  string
+	DeployID string
+	// ACR is the session's assurance ("mfa" after MFA).
+	ACR       string
 	CreatedAt time.Time
 	ExpiresAt time.Time
 }
 
 const codeColumns = `grant_id, env, client_id, redirect_uri, code_challenge, nonce, scope, user_id,
-	session_id, connection_id, org_code, auth_time, amr, existing_session, deploy_id, created_at, expires_at`
+	session_id, connection_id, org_code, auth_time, amr, existing_session, deploy_id, acr, created_at, expires_at`
 
 func scanCode(row pgx.Row, extra ...any) (*Code, error) {
 	var c Code
 	dest := append([]any{&c.GrantID, &c.Env, &c.ClientID, &c.RedirectURI, &c.CodeChallenge, &c.Nonce, &c.Scope,
 		&c.UserID, &c.SessionID, &c.ConnectionID, &c.OrgCode, &c.AuthTime, &c.AMR, &c.ExistingSession,
-		&c.DeployID, &c.CreatedAt, &c.ExpiresAt}, extra...)
+		&c.DeployID, &c.ACR, &c.CreatedAt, &c.ExpiresAt}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -69,11 +71,11 @@ func (st *Store) CreateCode(ctx context.Context, c Code, now time.Time, ttl time
 	}
 	out, err := scanCode(st.pool.QueryRow(ctx, `INSERT INTO frontdoor.auth_codes
 		(code_hash, grant_id, env, client_id, redirect_uri, code_challenge, nonce, scope, user_id,
-		 session_id, connection_id, org_code, auth_time, amr, existing_session, deploy_id, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+		 session_id, connection_id, org_code, auth_time, amr, existing_session, deploy_id, acr, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 		RETURNING `+codeColumns,
 		hash, ids.New("grant"), c.Env, c.ClientID, c.RedirectURI, c.CodeChallenge, c.Nonce, c.Scope, c.UserID,
-		c.SessionID, c.ConnectionID, c.OrgCode, c.AuthTime, c.AMR, c.ExistingSession, c.DeployID, now, now.Add(ttl)))
+		c.SessionID, c.ConnectionID, c.OrgCode, c.AuthTime, c.AMR, c.ExistingSession, c.DeployID, c.ACR, now, now.Add(ttl)))
 	if err != nil {
 		return nil, "", fmt.Errorf("create authorization code for client %s: %w", c.ClientID, err)
 	}

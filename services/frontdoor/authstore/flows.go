@@ -2,6 +2,7 @@ package authstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -13,6 +14,9 @@ import (
 const (
 	// StageOrganization: the user chooses the organization to sign in to.
 	StageOrganization = "organization"
+	// StageMFA: the user completes MFA (enrolls a factor, answers a
+	// challenge); Flow.MFA holds the step.
+	StageMFA = "mfa"
 )
 
 // Flow is an authentication in progress between two requests: the user is
@@ -31,16 +35,18 @@ type Flow struct {
 	SessionID string
 	OrgCode   string
 	Stage     string
+	// MFA is the frontdoor's state of the MFA step (JSON), {} otherwise.
+	MFA       json.RawMessage
 	CreatedAt time.Time
 	ExpiresAt time.Time
 }
 
-const flowColumns = `env, user_id, connection_id, params, auth_time, amr, new_user, session_id, org_code, stage, created_at, expires_at`
+const flowColumns = `env, user_id, connection_id, params, auth_time, amr, new_user, session_id, org_code, stage, mfa, created_at, expires_at`
 
 func scanFlow(row pgx.Row) (*Flow, error) {
 	var f Flow
 	if err := row.Scan(&f.Env, &f.UserID, &f.ConnectionID, &f.Params, &f.AuthTime, &f.AMR, &f.NewUser,
-		&f.SessionID, &f.OrgCode, &f.Stage, &f.CreatedAt, &f.ExpiresAt); err != nil {
+		&f.SessionID, &f.OrgCode, &f.Stage, &f.MFA, &f.CreatedAt, &f.ExpiresAt); err != nil {
 		return nil, err
 	}
 	return &f, nil
@@ -56,11 +62,14 @@ func (st *Store) CreateFlow(ctx context.Context, f Flow, now time.Time, ttl time
 	if f.AMR == nil {
 		f.AMR = []string{}
 	}
+	if len(f.MFA) == 0 {
+		f.MFA = json.RawMessage("{}")
+	}
 	_, err = st.pool.Exec(ctx, `INSERT INTO frontdoor.auth_flows
-		(token_hash, env, user_id, connection_id, params, auth_time, amr, new_user, session_id, org_code, stage, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		(token_hash, env, user_id, connection_id, params, auth_time, amr, new_user, session_id, org_code, stage, mfa, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		hash, f.Env, f.UserID, f.ConnectionID, f.Params, f.AuthTime, f.AMR, f.NewUser, f.SessionID, f.OrgCode,
-		f.Stage, now, now.Add(ttl))
+		f.Stage, f.MFA, now, now.Add(ttl))
 	if err != nil {
 		return "", fmt.Errorf("create authentication flow of user %s: %w", f.UserID, err)
 	}
@@ -103,6 +112,24 @@ func (st *Store) TakeFlow(ctx context.Context, env, token, stage string, now tim
 		return nil, fmt.Errorf("take authentication flow: %w", err)
 	}
 	return f, nil
+}
+
+// SetFlowMFA replaces the MFA state of the flow of env waiting at stage
+// whose cookie value is token. ErrNotFound when there is none, it waits at
+// another stage, or it expired at now.
+func (st *Store) SetFlowMFA(ctx context.Context, env, token, stage string, mfa json.RawMessage, now time.Time) error {
+	if !validSecret(token) {
+		return fmt.Errorf("authentication flow: %w", ErrNotFound)
+	}
+	tag, err := st.pool.Exec(ctx, `UPDATE frontdoor.auth_flows SET mfa = $5
+		WHERE token_hash = $1 AND env = $2 AND stage = $3 AND expires_at > $4`, hashSecret(token), env, stage, now, mfa)
+	if err != nil {
+		return fmt.Errorf("update authentication flow: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("authentication flow: %w", ErrNotFound)
+	}
+	return nil
 }
 
 // DeleteFlow ends the flow of env whose cookie value is token, whatever its

@@ -21,16 +21,20 @@ type Session struct {
 	// AuthTime is when the user last authenticated (OIDC auth_time).
 	AuthTime time.Time
 	// AMR lists the authentication methods used ("pwd"…).
-	AMR       []string
+	AMR []string
+	// ACR is the assurance reached ("mfa" after MFA, else ""); MFAAt is
+	// when MFA was last completed in this session.
+	ACR       string
+	MFAAt     *time.Time
 	CreatedAt time.Time
 	ExpiresAt time.Time
 }
 
-const sessionColumns = `id, env, user_id, connection_id, auth_time, amr, created_at, expires_at`
+const sessionColumns = `id, env, user_id, connection_id, auth_time, amr, acr, mfa_at, created_at, expires_at`
 
 func scanSession(row pgx.Row) (*Session, error) {
 	var s Session
-	if err := row.Scan(&s.ID, &s.Env, &s.UserID, &s.ConnectionID, &s.AuthTime, &s.AMR, &s.CreatedAt, &s.ExpiresAt); err != nil {
+	if err := row.Scan(&s.ID, &s.Env, &s.UserID, &s.ConnectionID, &s.AuthTime, &s.AMR, &s.ACR, &s.MFAAt, &s.CreatedAt, &s.ExpiresAt); err != nil {
 		return nil, err
 	}
 	return &s, nil
@@ -49,9 +53,9 @@ func (st *Store) CreateSession(ctx context.Context, s Session, now time.Time, tt
 		s.AMR = []string{}
 	}
 	out, err := scanSession(st.pool.QueryRow(ctx, `INSERT INTO frontdoor.sessions
-		(id, token_hash, env, user_id, connection_id, auth_time, amr, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+sessionColumns,
-		ids.New("ses"), hash, s.Env, s.UserID, s.ConnectionID, s.AuthTime, s.AMR, now, now.Add(ttl)))
+		(id, token_hash, env, user_id, connection_id, auth_time, amr, acr, mfa_at, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+sessionColumns,
+		ids.New("ses"), hash, s.Env, s.UserID, s.ConnectionID, s.AuthTime, s.AMR, s.ACR, s.MFAAt, now, now.Add(ttl)))
 	if err != nil {
 		return nil, "", fmt.Errorf("create session of user %s: %w", s.UserID, err)
 	}
@@ -72,6 +76,20 @@ func (st *Store) SessionByToken(ctx context.Context, env, token string, now time
 	}
 	if err != nil {
 		return nil, fmt.Errorf("look up session: %w", err)
+	}
+	return s, nil
+}
+
+// UpdateSessionMFA records an MFA completed at mfaAt in session id of env:
+// its methods amr and assurance acr. It returns the updated session.
+func (st *Store) UpdateSessionMFA(ctx context.Context, env, id string, amr []string, acr string, mfaAt time.Time) (*Session, error) {
+	s, err := scanSession(st.pool.QueryRow(ctx, `UPDATE frontdoor.sessions SET amr = $3, acr = $4, mfa_at = $5
+		WHERE env = $1 AND id = $2 RETURNING `+sessionColumns, env, id, amr, acr, mfaAt))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("session %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("record MFA in session %s: %w", id, err)
 	}
 	return s, nil
 }
