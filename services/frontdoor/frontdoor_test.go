@@ -41,6 +41,7 @@ func TestFrontdoor(t *testing.T) {
 		{"mfa", testMFA},
 		{"mfa_step_up_and_grace", testMFAStepUpAndGrace},
 		{"pre_mfa_requires", testPreMFARequires},
+		{"account_security", testAccountSecurity},
 		{"password_reset_ends_pending_sign_ins", testResetEndsPendingSignIns},
 	} {
 		t.Run(sc.name, func(t *testing.T) { sc.run(t, h) })

@@ -159,6 +159,8 @@ func (s *Server) envRoutes(r chi.Router) {
 	r.Post(pathChooseOrganization, s.chooseOrganization)
 	r.Get(pathSignUp, s.signUpPage)
 	r.Post(pathSignUp, s.signUp)
+	r.Get(pathAccountSecurity, s.accountSecurityPage)
+	r.Post(pathAccountSecurity, s.accountSecurity)
 	r.Get(pathAccountPlan, s.accountPlanPage)
 	r.Post(pathAccountPlan, s.accountPlan)
 	r.Route(pathAPI, s.mgmt.Routes)

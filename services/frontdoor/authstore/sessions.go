@@ -94,6 +94,20 @@ func (st *Store) UpdateSessionMFA(ctx context.Context, env, id string, amr []str
 	return s, nil
 }
 
+// ReauthenticateSession records that the user of session id proved their
+// password again at now: its auth_time becomes now.
+func (st *Store) ReauthenticateSession(ctx context.Context, env, id string, now time.Time) (*Session, error) {
+	s, err := scanSession(st.pool.QueryRow(ctx, `UPDATE frontdoor.sessions SET auth_time = $3
+		WHERE env = $1 AND id = $2 RETURNING `+sessionColumns, env, id, now))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("session %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("re-authenticate session %s: %w", id, err)
+	}
+	return s, nil
+}
+
 // DeleteSession ends the session of env whose cookie value is token; it
 // reports whether there was one.
 func (st *Store) DeleteSession(ctx context.Context, env, token string) (bool, error) {
