@@ -24,6 +24,8 @@
 //	GET, POST /reset-password                    ask for a reset link (needs a Mailer)
 //	GET, POST /reset-password/new                the emailed link: choose a new password
 //	GET, POST /preview                           preview password of a deploy_id
+//	GET, POST /mfa                               the MFA step of a sign-in (set up, challenge, backup codes)
+//	GET, POST /account/security                  self-serve second factors (needs a recent sign-in)
 //	GET, POST /account/plan                      self-serve plan page (user:plan_selection, user:plan_cancellation_request)
 //	          /api/v1/…                          management API (package mgmt)
 //
@@ -49,10 +51,13 @@
 //
 // After authentication the organization is resolved: org_code (the user
 // must be a member), else the user's only organization, else — for a
-// member of several — the one chosen on /choose-organization. Then
-// user:pre_mfa runs for a new sign-in (the MFA policy is off until the MFA
-// service is wired; a workflow requiring MFA fails closed), a session is
-// created and a single-use code is issued. A step that waits for the user
+// member of several — the one chosen on /choose-organization. Then, for a
+// new sign-in, the MFA service gives the MFA context (policy, exemptions,
+// factors, grace period) and user:pre_mfa runs with it; its decision,
+// ChallengeWith / EnrollWith and the client's step-up (acr_values,
+// max_age) decide whether the user completes MFA on /mfa (see decideMFA).
+// Then a session is created (with amr, acr and the MFA time) and a
+// single-use code is issued. A step that waits for the user
 // keeps the authentication as a flow (cookie + row, 15 minutes, used
 // once). Forms are protected by a double-submit CSRF token.
 //
