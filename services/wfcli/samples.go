@@ -129,7 +129,8 @@ var sampleEvents = map[abi.Trigger]string{
       "context": "environment",
       "enabledFactors": ["mfa:sms", "mfa:email", "mfa:authenticator_app"],
       "isUserRoleExempt": false,
-      "isUserConnectionExempt": false
+      "isUserConnectionExempt": false,
+      "lastMfaAt": "2026-01-15T09:30:00Z"
     },
     "user": {
       "id": "kp_77d28fc7b16240dd9ec12b08071fe46e"
