@@ -23,6 +23,10 @@ const (
 	OrgRole    = "admin"
 	Path       = "/demo"
 	WorkflowID = "gatehouseDemo"
+	// MFAWorkflowID is the pre-MFA workflow the seed deploys (the SDK's
+	// mfagraceperiod example): MFA is required unless the user's last MFA
+	// is under 24 hours old.
+	MFAWorkflowID = "mfaGracePeriod"
 	// AccessTokenClaim is the access-token claim the demo workflow sets.
 	AccessTokenClaim = "gatehouse_demo"
 	// IDTokenClaim is the ID-token claim the demo workflow sets.
@@ -36,7 +40,7 @@ type Config struct {
 	Logger *slog.Logger
 	// Identity is the frontdoor's identity store (required).
 	Identity *identity.Store
-	// NATS reaches the deployments service to deploy the demo workflow
+	// NATS reaches the deployments service to deploy the demo workflows
 	// (required).
 	NATS *nats.Conn
 	// DataDir keeps demo.json (required).
@@ -49,7 +53,10 @@ type Config struct {
 	// looks for wasm-sdk/examples/demoflair above the working directory and
 	// the executable.
 	WorkflowDir string
-	// Build compiles the workflow directory to WebAssembly; nil uses
+	// MFAWorkflowDir is the Go module directory of the pre-MFA workflow;
+	// empty looks for wasm-sdk/examples/mfagraceperiod the same way.
+	MFAWorkflowDir string
+	// Build compiles a workflow directory to WebAssembly; nil uses
 	// wasmbuild.Build.
 	Build func(ctx context.Context, dir string) ([]byte, error)
 }
@@ -89,7 +96,7 @@ func Start(ctx context.Context, cfg Config) (*Demo, error) {
 	if err := d.seed(ctx); err != nil {
 		return nil, fmt.Errorf("demo seed: %w", err)
 	}
-	d.deployWorkflow(ctx)
+	d.deployWorkflows(ctx)
 	d.rp = newRelyingParty(cfg.IssuerURL, d.base, d.state.ClientID, d.state.ClientSecret, cfg.Logger)
 	return d, nil
 }

@@ -17,13 +17,17 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/pquerna/otp/totp"
 
 	"github.com/gatehouse-id/gatehouse/pkg/envname"
+	"github.com/gatehouse-id/gatehouse/pkg/natsrpc"
 	"github.com/gatehouse-id/gatehouse/pkg/pgtest"
 	"github.com/gatehouse-id/gatehouse/services/demo"
+	dapi "github.com/gatehouse-id/gatehouse/services/deployments/api"
 	"github.com/gatehouse-id/gatehouse/services/frontdoor/identity"
 	"github.com/gatehouse-id/gatehouse/services/frontdoor/mgmt"
 	"github.com/gatehouse-id/gatehouse/services/platform"
+	"github.com/gatehouse-id/gatehouse/wasm-sdk/go/abi"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -150,22 +154,75 @@ func TestSeedIsIdempotentAndTheDemoSignsInWithTheWorkflowClaim(t *testing.T) {
 		t.Errorf("demo password of %d characters does not pass the policy", len(d.Password()))
 	}
 
+	// Both workflows went live when the platform started.
+	wfs, err := natsrpc.Call[dapi.WorkflowsRequest, dapi.WorkflowsResponse](t.Context(), p.NATS(), dapi.SubjectWorkflows,
+		dapi.WorkflowsRequest{Env: envname.Default})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := map[string]abi.Trigger{}
+	for _, wf := range wfs.Workflows {
+		if wf.Status == string(dapi.StatusLive) {
+			live[wf.ID] = wf.Trigger
+		}
+	}
+	if live[demo.WorkflowID] != abi.TriggerTokensGeneration || live[demo.MFAWorkflowID] != abi.TriggerPreMFA {
+		t.Fatalf("live workflows %v, want %s on %s and %s on %s", live,
+			demo.WorkflowID, abi.TriggerTokensGeneration, demo.MFAWorkflowID, abi.TriggerPreMFA)
+	}
+
 	b := newBrowser(t)
 	home := b.get(d.URL())
-	if home.Status != http.StatusOK || !strings.Contains(home.Body, "/demo/login") {
+	if home.Status != http.StatusOK || !strings.Contains(home.Body, "/demo/login") || !strings.Contains(home.Body, "/demo/login?mfa=1") {
 		t.Fatalf("demo home: %d\n%s", home.Status, home.Body)
 	}
-	// The workflow went live when the platform started; its claim is in
-	// the tokens of the first sign-in.
-	result := b.signIn(d.URL()+"/login", d.Email(), d.Password())
+	// The first sign-in: the pre-MFA workflow requires MFA of a user who
+	// never completed it, so the demo user sets up an authenticator app.
+	// The demoflair claim is in the tokens.
+	mfaPage := b.signIn(d.URL()+"/login", d.Email(), d.Password())
+	if !strings.HasSuffix(mfaPage, "/mfa") {
+		t.Fatalf("the first sign-in went to %s, want the MFA page", mfaPage)
+	}
+	key, used, codes := b.enrollTOTP(mfaPage)
+	result := b.callback(b.redirect("continue after the backup codes", b.mfaStep("continue", codes, "continue", nil)))
 	for _, want := range []string{demo.AccessTokenClaim, "hello from a workflow", demo.IDTokenClaim,
-		d.UserID(), html.EscapeString(demo.Email), "id_token_hint=", "post_logout_redirect_uri="} {
+		d.UserID(), html.EscapeString(demo.Email), "id_token_hint=", "post_logout_redirect_uri=",
+		`<code id="amr">pwd, mfa, otp</code>`, "Signed in with a second factor."} {
 		if !strings.Contains(result, want) {
 			t.Errorf("callback page lacks %q:\n%s", want, result)
 		}
 	}
 	if !regexp.MustCompile(`id="sub">` + regexp.QuoteMeta(d.UserID()) + `<`).MatchString(result) {
 		t.Errorf("callback page does not show the user's sub %s", d.UserID())
+	}
+
+	// Another browser within 24 hours: the workflow skips MFA.
+	b2 := newBrowser(t)
+	next := b2.signIn(d.URL()+"/login", d.Email(), d.Password())
+	if !strings.Contains(next, "/demo/callback?") {
+		t.Fatalf("the second sign-in went to %s, want the demo callback (MFA skipped)", next)
+	}
+	result = b2.callback(next)
+	if !strings.Contains(result, `<code id="amr">pwd</code>`) || !strings.Contains(result, "No second factor in this sign-in") {
+		t.Errorf("the second sign-in's callback page does not show a password-only sign-in:\n%s", result)
+	}
+
+	// "Sign in with MFA" asks for the code all the same (acr_values): the
+	// code of the next time step, as the one of this step was used.
+	b3 := newBrowser(t)
+	mfaPage = b3.signIn(d.URL()+"/login?mfa=1", d.Email(), d.Password())
+	if !strings.HasSuffix(mfaPage, "/mfa") {
+		t.Fatalf("the sign-in with MFA went to %s, want the MFA page", mfaPage)
+	}
+	challenge := b3.get(mfaPage)
+	if !strings.Contains(challenge.Body, "Enter your code") {
+		t.Fatalf("the sign-in with MFA does not ask for the code:\n%s", challenge.Body)
+	}
+	result = b3.callback(b3.redirect("verify the code",
+		b3.mfaStep("verify the code", challenge, "verify", url.Values{"code": {totpCode(t, key, used.Add(30*time.Second))}})))
+	if !strings.Contains(result, `<code id="acr">http://schemas.openid.net/pape/policies/2007/06/multi-factor</code>`) ||
+		!strings.Contains(result, "Signed in with a second factor.") {
+		t.Errorf("the sign-in with MFA's callback page does not show MFA:\n%s", result)
 	}
 
 	// Replaying the callback fails cleanly: the flow cookie is single use.
@@ -202,6 +259,7 @@ func newBrowser(t *testing.T) *browser {
 }
 
 type page struct {
+	URL      string
 	Status   int
 	Body     string
 	Location string
@@ -223,7 +281,7 @@ func (b *browser) do(req *http.Request) page {
 		}
 		loc = u.String()
 	}
-	return page{Status: resp.StatusCode, Body: string(body), Location: loc}
+	return page{URL: req.URL.String(), Status: resp.StatusCode, Body: string(body), Location: loc}
 }
 
 func (b *browser) get(u string) page {
@@ -257,10 +315,30 @@ func (b *browser) redirect(what string, p page) string {
 var (
 	formAction = regexp.MustCompile(`<form method="post" action="([^"]*)"`)
 	csrfInput  = regexp.MustCompile(`name="csrf_token" value="([^"]*)"`)
+	totpSecret = regexp.MustCompile(`<code id="totp-secret">([A-Z2-7]+)</code>`)
 )
 
-// signIn follows the demo's sign-in through the frontdoor's sign-in form
-// and returns the body of the demo's callback page.
+// form returns the address the first form of p posts to and its CSRF
+// token.
+func (b *browser) form(what string, p page) (action, csrf string) {
+	b.t.Helper()
+	a, c := formAction.FindStringSubmatch(p.Body), csrfInput.FindStringSubmatch(p.Body)
+	if p.Status != http.StatusOK || a == nil || c == nil {
+		b.t.Fatalf("%s: %d, no form with a CSRF token\n%s", what, p.Status, p.Body)
+	}
+	base, err := url.Parse(p.URL)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	u, err := base.Parse(html.UnescapeString(a[1]))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return u.String(), html.UnescapeString(c[1])
+}
+
+// signIn starts the demo's sign-in at loginURL, submits the frontdoor's
+// sign-in form and returns where the form redirected.
 func (b *browser) signIn(loginURL, email, password string) string {
 	b.t.Helper()
 	auth := b.redirect("demo login", b.get(loginURL))
@@ -272,27 +350,63 @@ func (b *browser) signIn(loginURL, email, password string) string {
 		b.t.Fatalf("authorization request %s lacks PKCE S256, nonce or state", auth)
 	}
 	signInURL := b.redirect("authorization request", b.get(auth))
-	form := b.get(signInURL)
-	a, c := formAction.FindStringSubmatch(form.Body), csrfInput.FindStringSubmatch(form.Body)
-	if form.Status != http.StatusOK || a == nil || c == nil {
-		b.t.Fatalf("sign-in page: %d, no form with a CSRF token\n%s", form.Status, form.Body)
+	action, csrf := b.form("sign-in page", b.get(signInURL))
+	return b.redirect("sign-in", b.post(action, url.Values{
+		"csrf_token": {csrf}, "email": {email}, "p_password": {password}}))
+}
+
+// mfaStep posts one action of the MFA page p.
+func (b *browser) mfaStep(what string, p page, action string, fields url.Values) page {
+	b.t.Helper()
+	target, csrf := b.form(what, p)
+	form := url.Values{"csrf_token": {csrf}, "action": {action}}
+	for k, v := range fields {
+		form[k] = v
 	}
-	action, err := url.Parse(signInURL)
+	return b.post(target, form)
+}
+
+// enrollTOTP sets up an authenticator app on the MFA page at mfaURL and
+// verifies its first code. It returns the key and the time of the code
+// used, and the page of the backup codes.
+func (b *browser) enrollTOTP(mfaURL string) (key string, used time.Time, codes page) {
+	b.t.Helper()
+	p := b.get(mfaURL)
+	if !strings.Contains(p.Body, "Set up a second factor") {
+		b.t.Fatalf("the MFA page does not offer to set up a second factor:\n%s", p.Body)
+	}
+	p = b.mfaStep("set up an authenticator app", p, "enroll", url.Values{"type": {"totp"}})
+	m := totpSecret.FindStringSubmatch(p.Body)
+	if m == nil {
+		b.t.Fatalf("the authenticator app set-up page shows no key: %d\n%s", p.Status, p.Body)
+	}
+	used = time.Now()
+	p = b.mfaStep("verify the first code", p, "verify", url.Values{"code": {totpCode(b.t, m[1], used)}})
+	if p.Status != http.StatusOK || !strings.Contains(p.Body, `id="backup-codes"`) {
+		b.t.Fatalf("after the first code: %d, want the backup codes\n%s", p.Status, p.Body)
+	}
+	return m[1], used, p
+}
+
+// callback opens the demo's callback at loc and returns its body.
+func (b *browser) callback(loc string) string {
+	b.t.Helper()
+	if !strings.Contains(loc, "/demo/callback?") {
+		b.t.Fatalf("the sign-in went to %s, want the demo callback", loc)
+	}
+	cb := b.get(loc)
+	if cb.Status != http.StatusOK {
+		b.t.Fatalf("demo callback: %d\n%s", cb.Status, cb.Body)
+	}
+	return cb.Body
+}
+
+// totpCode returns the authenticator app's code for key at at.
+func totpCode(t *testing.T, key string, at time.Time) string {
+	t.Helper()
+	c, err := totp.GenerateCode(key, at)
 	if err != nil {
-		b.t.Fatal(err)
+		t.Fatal(err)
 	}
-	action, err = action.Parse(html.UnescapeString(a[1]))
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	callback := b.redirect("sign-in", b.post(action.String(), url.Values{
-		"csrf_token": {html.UnescapeString(c[1])}, "email": {email}, "p_password": {password}}))
-	if !strings.Contains(callback, "/demo/callback?") {
-		b.t.Fatalf("sign-in redirected to %s, want the demo callback", callback)
-	}
-	p := b.get(callback)
-	if p.Status != http.StatusOK {
-		b.t.Fatalf("demo callback: %d\n%s", p.Status, p.Body)
-	}
-	return p.Body
+	return c
 }

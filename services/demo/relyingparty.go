@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -46,7 +47,8 @@ func newRelyingParty(issuer, base, clientID, clientSecret string, log *slog.Logg
 		client: &http.Client{Timeout: backChannelTimeout}}
 }
 
-// Routes adds /demo, /demo/login and /demo/callback to r.
+// Routes adds /demo, /demo/login (?mfa=1 asks for MFA) and /demo/callback
+// to r.
 func (d *Demo) Routes(r chi.Router) {
 	r.Get(Path, d.rp.home)
 	r.Get(Path+"/login", d.rp.login)
@@ -82,20 +84,33 @@ type flow struct {
 	State    string `json:"s"`
 	Nonce    string `json:"n"`
 	Verifier string `json:"v"`
+	// MFA says the sign-in asked for multi-factor authentication
+	// (acr_values), which the ID token's acr must then show.
+	MFA bool `json:"m,omitempty"`
 }
+
+// acrMFA is the acr of multi-factor authentication (the OpenID PAPE
+// multi-factor policy): what "Sign in with MFA" asks for in acr_values and
+// what the tokens carry after MFA.
+const acrMFA = "http://schemas.openid.net/pape/policies/2007/06/multi-factor"
+
+// amrMFA is the amr value of multi-factor authentication (RFC 8176).
+const amrMFA = "mfa"
 
 func (rp *relyingParty) home(w http.ResponseWriter, r *http.Request) {
 	render(w, http.StatusOK, view{Base: rp.base})
 }
 
-// login starts the authorization code flow.
+// login starts the authorization code flow; with ?mfa=1 it asks for
+// multi-factor authentication (acr_values), whatever the MFA policy and the
+// pre-MFA workflow decide.
 func (rp *relyingParty) login(w http.ResponseWriter, r *http.Request) {
 	p, err := rp.discover(r.Context())
 	if err != nil {
 		rp.fail(w, http.StatusBadGateway, "The demo could not reach the provider's discovery document.", err)
 		return
 	}
-	f := flow{State: randomToken(), Nonce: randomToken(), Verifier: oauth2.GenerateVerifier()}
+	f := flow{State: randomToken(), Nonce: randomToken(), Verifier: oauth2.GenerateVerifier(), MFA: r.URL.Query().Get("mfa") == "1"}
 	b, err := json.Marshal(f)
 	if err != nil {
 		rp.fail(w, http.StatusInternalServerError, "The demo could not start the sign-in.", err)
@@ -103,7 +118,11 @@ func (rp *relyingParty) login(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: flowCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: Path,
 		MaxAge: int(flowTTL / time.Second), HttpOnly: true, Secure: rp.secure(), SameSite: http.SameSiteLaxMode})
-	u := rp.oauth2Config(p).AuthCodeURL(f.State, oauth2.S256ChallengeOption(f.Verifier), oidc.Nonce(f.Nonce))
+	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(f.Verifier), oidc.Nonce(f.Nonce)}
+	if f.MFA {
+		opts = append(opts, oauth2.SetAuthURLParam("acr_values", acrMFA))
+	}
+	u := rp.oauth2Config(p).AuthCodeURL(f.State, opts...)
 	http.Redirect(w, r, u, http.StatusSeeOther)
 }
 
@@ -164,6 +183,13 @@ func (rp *relyingParty) callback(w http.ResponseWriter, r *http.Request) {
 		rp.fail(w, http.StatusBadGateway, "The access token's claims are not a JSON object.", err)
 		return
 	}
+	v.AMR, v.ACR = authentication(idClaims)
+	v.MFA = slices.Contains(v.AMR, amrMFA)
+	if f.MFA && v.ACR != acrMFA {
+		rp.fail(w, http.StatusBadGateway, "This sign-in asked for multi-factor authentication, but the ID token's acr does not show it.",
+			fmt.Errorf("acr %q, want %q", v.ACR, acrMFA))
+		return
+	}
 	v.Subject, _ = idClaims["sub"].(string)
 	v.Email, _ = idClaims["email"].(string)
 	v.IDClaims, v.AccessClaims = pretty(idClaims), pretty(atClaims)
@@ -176,6 +202,19 @@ func (rp *relyingParty) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	v.SignOut = rp.signOutURL(p, rawID)
 	render(w, http.StatusOK, v)
+}
+
+// authentication returns the amr and acr claims of an ID token: how the
+// user authenticated (RFC 8176 method names) and the assurance reached.
+func authentication(claims map[string]any) (amr []string, acr string) {
+	list, _ := claims["amr"].([]any)
+	for _, m := range list {
+		if s, ok := m.(string); ok {
+			amr = append(amr, s)
+		}
+	}
+	acr, _ = claims["acr"].(string)
+	return amr, acr
 }
 
 // signOutURL is the RP-initiated logout request for the ID token.

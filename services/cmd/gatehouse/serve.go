@@ -60,11 +60,13 @@ func serve(args []string) int {
 	if d := p.Demo(); d != nil {
 		// A throw-away user of the development demo: its password is
 		// printed on purpose so the demo can be tried at once.
-		fmt.Fprintf(os.Stderr, "Try the demo: open %s and sign in as the demo user\n  email:    %s\n  password: %s\n"+
-			"  (development demo credentials, kept in %s)\n",
-			d.URL(), d.Email(), d.Password(), d.StateFile())
-		id, secret := d.CLIClient()
 		issuer := strings.TrimSuffix(d.URL(), demo.Path)
+		fmt.Fprintf(os.Stderr, "Try the demo: open %s and sign in as the demo user\n  email:    %s\n  password: %s\n"+
+			"  (development demo credentials, kept in %s)\n"+
+			"  The first sign-in sets up a second factor: an authenticator app, or email codes (read them in the\n"+
+			"  development outbox at %s/dev/outbox). The demo's pre-MFA workflow skips MFA within 24 hours of the last one.\n",
+			d.URL(), d.Email(), d.Password(), d.StateFile(), issuer)
+		id, secret := d.CLIClient()
 		fmt.Fprintf(os.Stderr, "Manage it over the management API (%s/api/v1, docs/api/openapi.yaml), or with the CLI:\n"+
 			"  export GATEHOUSE_URL=%s GATEHOUSE_CLIENT_ID=%s GATEHOUSE_CLIENT_SECRET=%s\n"+
 			"  ./bin/gatehouse wf list\n", issuer, issuer, id, secret)
