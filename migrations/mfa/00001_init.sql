@@ -19,7 +19,8 @@ CREATE TABLE factors (
     last_sent_at      timestamptz,
     created_at        timestamptz NOT NULL,
     updated_at        timestamptz NOT NULL,
-    last_used_at      timestamptz
+    last_used_at      timestamptz,
+    CHECK ((type = 'totp') = (secret_ciphertext IS NOT NULL))
 );
 CREATE INDEX factors_user ON factors (env, user_id, created_at);
 CREATE UNIQUE INDEX factors_one_backup_set ON factors (env, user_id) WHERE type = 'backup_code';
@@ -32,7 +33,7 @@ CREATE TABLE challenges (
     env         text        NOT NULL,
     user_id     text        NOT NULL,
     factor_id   text        NOT NULL REFERENCES factors (id) ON DELETE CASCADE,
-    type        text        NOT NULL,
+    type        text        NOT NULL CHECK (type IN ('totp', 'sms', 'email')),
     code_hash   bytea,
     attempts    integer     NOT NULL DEFAULT 0,
     created_at  timestamptz NOT NULL,
@@ -42,12 +43,17 @@ CREATE TABLE challenges (
 CREATE INDEX challenges_factor ON challenges (factor_id);
 CREATE INDEX challenges_created ON challenges (created_at);
 
--- Backup codes, by their keyed hash; used_at makes each single use.
+-- Backup codes. A backup code has fewer than 112 bits of entropy, so it is
+-- stored as a salted password hash (PBKDF2-HMAC-SHA-256 with a random 16-byte
+-- salt and the iteration count given) of its keyed hash; used_at makes each
+-- single use.
 CREATE TABLE backup_codes (
-    factor_id text        NOT NULL REFERENCES factors (id) ON DELETE CASCADE,
-    code_hash bytea       NOT NULL,
-    used_at   timestamptz,
-    PRIMARY KEY (factor_id, code_hash)
+    factor_id  text        NOT NULL REFERENCES factors (id) ON DELETE CASCADE,
+    salt       bytea       NOT NULL CHECK (length(salt) >= 16),
+    iterations integer     NOT NULL CHECK (iterations >= 1000),
+    code_hash  bytea       NOT NULL,
+    used_at    timestamptz,
+    PRIMARY KEY (factor_id, salt)
 );
 
 -- Consecutive wrong codes of a user across challenges; locked_at is set at

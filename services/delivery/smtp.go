@@ -2,9 +2,13 @@ package delivery
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/mail"
+	"sync"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -31,10 +35,15 @@ type SMTPConfig struct {
 	From string
 	// TLS is one of the SMTPTLS modes; default SMTPTLSMandatory.
 	TLS string
-	// Timeout bounds connecting and each command; default 15s.
+	// Timeout bounds connecting and each command; default 15s. The
+	// context given to Send bounds the whole exchange as well.
 	Timeout time.Duration
 	// HELO is the name sent in EHLO; default "localhost".
 	HELO string
+	// RootCAs are the authorities trusted for the server's certificate
+	// (STARTTLS and implicit TLS); default the system's. The certificate
+	// must name Host; TLS 1.2 is the least version accepted.
+	RootCAs *x509.CertPool
 }
 
 // SMTPMailer sends email through an SMTP server. It opens one connection
@@ -100,7 +109,12 @@ func (s *SMTPMailer) Send(ctx context.Context, env string, m Email) error {
 	msg.SetMessageID()
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 
-	opts := []gomail.Option{gomail.WithPort(s.cfg.Port), gomail.WithTimeout(s.cfg.Timeout), gomail.WithHELO(s.cfg.HELO)}
+	conn := &ctxConn{}
+	stop := context.AfterFunc(ctx, conn.close)
+	defer stop()
+	tlsConfig := &tls.Config{ServerName: s.cfg.Host, MinVersion: tls.VersionTLS12, RootCAs: s.cfg.RootCAs}
+	opts := []gomail.Option{gomail.WithPort(s.cfg.Port), gomail.WithTimeout(s.cfg.Timeout), gomail.WithHELO(s.cfg.HELO),
+		gomail.WithTLSConfig(tlsConfig), gomail.WithDialContextFunc(conn.dialer(s.cfg.TLS == SMTPTLSImplicit, tlsConfig))}
 	switch s.cfg.TLS {
 	case SMTPTLSMandatory:
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
@@ -120,7 +134,57 @@ func (s *SMTPMailer) Send(ctx context.Context, env string, m Email) error {
 		return fmt.Errorf("delivery: SMTP client for %s: %w", s.cfg.Host, err)
 	}
 	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
+		if ctx.Err() != nil {
+			err = errors.Join(ctx.Err(), err)
+		}
 		return fmt.Errorf("delivery: SMTP send through %s:%d: %w", s.cfg.Host, s.cfg.Port, err)
 	}
 	return nil
+}
+
+// ctxConn is the connection of one Send, closed when the Send's context
+// ends: the SMTP client honours the context only while dialling, and then
+// bounds each command by the Timeout alone, so a server that stalls or
+// drips would otherwise hold a Send (and its caller's retries) long past
+// the caller's deadline.
+type ctxConn struct {
+	mu     sync.Mutex
+	conn   net.Conn
+	closed bool
+}
+
+// dialer dials the server, with TLS from the first byte when implicit.
+// The connection returned is the *tls.Conn itself, so that the client
+// knows it is encrypted.
+func (c *ctxConn) dialer(implicit bool, cfg *tls.Config) gomail.DialContextFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		d := &net.Dialer{}
+		var conn net.Conn
+		var err error
+		if implicit {
+			conn, err = (&tls.Dialer{NetDialer: d, Config: cfg}).DialContext(ctx, network, addr)
+		} else {
+			conn, err = d.DialContext(ctx, network, addr)
+		}
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.closed {
+			_ = conn.Close()
+			return nil, net.ErrClosed
+		}
+		c.conn = conn
+		return conn, nil
+	}
+}
+
+func (c *ctxConn) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	if c.conn != nil {
+		_ = c.conn.Close()
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -26,7 +27,8 @@ type TwilioConfig struct {
 	AuthToken  string
 	// From is the sending number (E.164) or messaging service sid.
 	From string
-	// Client is the HTTP client; default one with a 15s timeout.
+	// Client is the HTTP client; default one with a 15s timeout. Redirects
+	// are never followed (a copy of Client is used).
 	Client *http.Client
 }
 
@@ -46,6 +48,11 @@ func NewTwilioSender(cfg TwilioConfig) (*TwilioSender, error) {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("delivery: SMS provider URL %q must be an absolute http(s) URL", cfg.BaseURL)
 	}
+	// The auth token and the codes go in every request: plain HTTP only
+	// to this machine (a local relay, tests).
+	if u.Scheme == "http" && !loopbackHost(u.Hostname()) {
+		return nil, fmt.Errorf("delivery: SMS provider URL %q must use https (http is allowed only to a loopback address)", cfg.BaseURL)
+	}
 	var errs []error
 	if cfg.AccountSID == "" || strings.ContainsAny(cfg.AccountSID, "/?#") {
 		errs = append(errs, errors.New("the account sid is required and must not contain / ? or #"))
@@ -59,9 +66,16 @@ func NewTwilioSender(cfg TwilioConfig) (*TwilioSender, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("delivery: SMS provider: %w", err)
 	}
-	if cfg.Client == nil {
-		cfg.Client = &http.Client{Timeout: 15 * time.Second}
+	client := &http.Client{Timeout: 15 * time.Second}
+	if cfg.Client != nil {
+		c := *cfg.Client
+		client = &c
 	}
+	// A redirect would re-send the message (a 307 or 308 with its body) to
+	// wherever the answer points; the API never redirects, so one is a
+	// failure.
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	cfg.Client = client
 	endpoint := strings.TrimSuffix(cfg.BaseURL, "/") + "/2010-04-01/Accounts/" + url.PathEscape(cfg.AccountSID) + "/Messages.json"
 	return &TwilioSender{endpoint: endpoint, cfg: cfg}, nil
 }
@@ -98,4 +112,13 @@ func (s *TwilioSender) SendSMS(ctx context.Context, env string, m SMS) error {
 		detail = fmt.Sprintf(": provider error %d: %.200s", perr.Code, perr.Message)
 	}
 	return fmt.Errorf("delivery: SMS provider answered %s%s", resp.Status, detail)
+}
+
+// loopbackHost reports whether host is localhost or a loopback address.
+func loopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

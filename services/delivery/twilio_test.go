@@ -100,3 +100,56 @@ func TestNewTwilioSenderChecksItsConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestTwilioSenderRefusesPlainHTTPBeyondLoopback(t *testing.T) {
+	for _, u := range []string{"http://api.twilio.example", "http://10.0.0.7:8080", "http://[2001:db8::1]"} {
+		if _, err := NewTwilioSender(TwilioConfig{BaseURL: u, AccountSID: "AC1", AuthToken: "t", From: "+1555"}); err == nil ||
+			!strings.Contains(err.Error(), "https") {
+			t.Errorf("%s: %v, want a refusal asking for https", u, err)
+		}
+	}
+	for _, u := range []string{"https://api.twilio.example", "http://127.0.0.1:8080", "http://localhost:9", "http://[::1]:9"} {
+		if _, err := NewTwilioSender(TwilioConfig{BaseURL: u, AccountSID: "AC1", AuthToken: "t", From: "+1555"}); err != nil {
+			t.Errorf("%s refused: %v", u, err)
+		}
+	}
+}
+
+// TestTwilioSenderDoesNotFollowRedirects: following a 307 would re-send
+// the form, code included, wherever the answer points.
+func TestTwilioSenderDoesNotFollowRedirects(t *testing.T) {
+	var mu sync.Mutex
+	elsewhere := 0
+	mux := http.NewServeMux()
+	mux.HandleFunc("/elsewhere", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		elsewhere++
+		mu.Unlock()
+		w.WriteHeader(http.StatusCreated)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/elsewhere", http.StatusTemporaryRedirect)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	own := &http.Client{Timeout: 5 * time.Second}
+	for _, client := range []*http.Client{nil, own} {
+		s, err := NewTwilioSender(TwilioConfig{BaseURL: srv.URL, AccountSID: "AC1", AuthToken: "t", From: "+15550000000", Client: client})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SendSMS(ctx, "production", SMS{To: "+15551234567", Body: "Your code is 123456"}); err == nil || !strings.Contains(err.Error(), "307") {
+			t.Fatalf("a redirect: %v, want an error naming the 307", err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if elsewhere != 0 {
+		t.Fatalf("the redirect was followed %d times", elsewhere)
+	}
+	if own.CheckRedirect != nil {
+		t.Fatal("the caller's client was changed")
+	}
+}

@@ -21,7 +21,7 @@ func (s *Service) generateBackupCodes(ctx context.Context, req api.UserRequest) 
 		return api.BackupCodesResponse{}, err
 	}
 	codes := make([]string, 0, api.BackupCodeCount)
-	hashes := make([][]byte, 0, api.BackupCodeCount)
+	stored := make([]storedBackupCode, 0, api.BackupCodeCount)
 	seen := map[string]bool{}
 	for len(codes) < api.BackupCodeCount {
 		code, err := newBackupCode()
@@ -33,10 +33,14 @@ func (s *Service) generateBackupCodes(ctx context.Context, req api.UserRequest) 
 			continue
 		}
 		seen[norm] = true
+		c, err := newStoredBackupCode(backupPepper(key, req.UserID, norm))
+		if err != nil {
+			return api.BackupCodesResponse{}, err
+		}
 		codes = append(codes, code)
-		hashes = append(hashes, backupHash(key, req.UserID, norm))
+		stored = append(stored, c)
 	}
-	f, err := s.store.replaceBackupCodes(ctx, req.Env, req.UserID, ids.New(prefixFactor), hashes, s.now())
+	f, err := s.store.replaceBackupCodes(ctx, req.Env, req.UserID, ids.New(prefixFactor), stored, s.now())
 	if err != nil {
 		return api.BackupCodesResponse{}, err
 	}
@@ -45,8 +49,9 @@ func (s *Service) generateBackupCodes(ctx context.Context, req api.UserRequest) 
 	return api.BackupCodesResponse{Factor: f.public(), Codes: codes}, nil
 }
 
-// backupHash is the stored form of a normalized backup code of a user.
-func backupHash(key []byte, userID, norm string) []byte {
+// backupPepper is the keyed hash of a normalized backup code of a user,
+// which its stored form hashes again with a salt (newStoredBackupCode).
+func backupPepper(key []byte, userID, norm string) []byte {
 	return keyedHash(key, "backup_code", userID, norm)
 }
 
@@ -62,11 +67,15 @@ func (s *Service) verifyBackupCode(ctx context.Context, req api.BackupCodeReques
 		return api.VerifyResponse{}, api.Errorf(natsrpc.CodeInvalidArgument, api.ReasonInvalidCodeFormat,
 			"a backup code is %d letters and digits, like abcde-23456", backupCodeLen)
 	}
+	if err := s.allowedByPolicy(ctx, req.Env, api.FactorBackupCode); err != nil {
+		s.metrics.verified(factor, api.ReasonFactorNotAllowed)
+		return api.VerifyResponse{}, err
+	}
 	key, err := s.codes.key(ctx, req.Env)
 	if err != nil {
 		return api.VerifyResponse{}, err
 	}
-	valid, f, userLocked, err := s.store.useBackupCode(ctx, req.Env, req.UserID, backupHash(key, req.UserID, norm), s.now())
+	valid, f, userLocked, err := s.store.useBackupCode(ctx, req.Env, req.UserID, backupPepper(key, req.UserID, norm), s.now())
 	if err != nil {
 		if reason := api.ReasonOf(err); reason != "" {
 			s.metrics.verified(factor, reason)

@@ -132,31 +132,46 @@ func (s *Service) deliver(ctx context.Context, f *factorRow, template, code stri
 				code, int(api.ChallengeTTL/time.Minute))})
 	}
 	wait := s.cfg.DeliveryBackoff
-	var err error
-	for attempt := 1; ; attempt++ {
-		if err = send(); err == nil {
+	attempts := 0
+	for ctx.Err() == nil {
+		attempts++
+		err := send()
+		if err == nil {
 			s.metrics.delivery(channel, "sent")
 			return nil
 		}
 		// Providers' errors name the status, not the text; a code echoed
 		// by one is masked all the same.
-		s.log.WarnContext(ctx, "code delivery failed", "env", f.env, "factor", f.id, "channel", channel, "attempt", attempt,
+		s.log.WarnContext(ctx, "code delivery failed", "env", f.env, "factor", f.id, "channel", channel, "attempt", attempts,
 			"err", strings.ReplaceAll(err.Error(), code, "••••••"))
-		if attempt >= s.cfg.DeliveryAttempts || ctx.Err() != nil {
+		if attempts >= s.cfg.DeliveryAttempts || ctx.Err() != nil {
 			break
 		}
 		s.metrics.delivery(channel, "retried")
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			// The request's time is up: no attempt is made that could not
+			// finish.
 			t.Stop()
 		case <-t.C:
 		}
 		wait *= 2
 	}
 	s.metrics.delivery(channel, "failed")
+	if attempts == 0 {
+		return api.Errorf(natsrpc.CodeUnavailable, api.ReasonDeliveryFailed,
+			"the %s code was not sent: the request's deadline passed first", channelName(f.typ))
+	}
 	return api.Errorf(natsrpc.CodeUnavailable, api.ReasonDeliveryFailed,
-		"the %s code could not be delivered after %d attempts: try again later", channelName(f.typ), s.cfg.DeliveryAttempts)
+		"the %s code could not be delivered after %d attempt%s: try again later", channelName(f.typ), attempts, plural(attempts))
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 func channelName(t api.FactorType) string {

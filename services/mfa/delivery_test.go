@@ -1,6 +1,7 @@
 package mfa_test
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
@@ -159,4 +160,56 @@ func TestNoProviderMeansNotAllowed(t *testing.T) {
 	wantReason(t, err, natsrpc.CodeFailedPrecondition, api.ReasonFactorNotAllowed)
 	_, err = h.enroll(api.EnrollRequest{UserID: "u", Type: api.FactorEmail, Email: "a@example.com"})
 	wantReason(t, err, natsrpc.CodeFailedPrecondition, api.ReasonFactorNotAllowed)
+}
+
+// TestDeliveryStopsAtTheRequestDeadline: retries are bounded by the
+// caller's deadline: once it passes, no attempt is made, and the factor
+// can be challenged again at once.
+func TestDeliveryStopsAtTheRequestDeadline(t *testing.T) {
+	h := newHarness(t, func(c *mfa.Config) { c.DeliveryBackoff = 5 * time.Second })
+	const user = "user_deadline"
+	e := h.mustEnroll(api.EnrollRequest{UserID: user, Type: api.FactorSMS, PhoneNumber: "+15551234567"})
+	h.sms.failNext(10)
+	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if _, err := natsrpc.Call[api.ChallengeRequest, api.Challenge](ctx, h.nc, api.SubjectChallenge,
+		api.ChallengeRequest{Env: env, UserID: user, FactorID: e.Factor.ID}); err == nil {
+		t.Fatal("a challenge whose delivery kept failing succeeded")
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Fatalf("the challenge took %v", took)
+	}
+	// The service ends its attempt when the deadline passes, and gives the
+	// cooldown back.
+	deadline := time.Now().Add(10 * time.Second)
+	for h.counter("gatehouse_mfa_deliveries_total", map[string]string{"channel": "sms", "outcome": "failed"}) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the delivery never gave up")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := len(h.sms.requests()); n != 1 {
+		t.Fatalf("the provider received %d requests, want 1", n)
+	}
+	if logs := h.logs.String(); strings.Count(logs, "code delivery failed") != 1 {
+		t.Fatalf("attempts after the deadline:\n%s", logs)
+	}
+	for {
+		var open int
+		var sent *time.Time
+		if err := h.pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM mfa.challenges WHERE factor_id = $1),
+			(SELECT last_sent_at FROM mfa.factors WHERE id = $1)`, e.Factor.ID).Scan(&open, &sent); err != nil {
+			t.Fatal(err)
+		}
+		if open == 0 && sent == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the failed delivery: %d challenges, last sent %v", open, sent)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	h.sms.failNext(0)
+	h.mustChallenge(user, e.Factor.ID)
 }

@@ -8,12 +8,14 @@
 //
 // TOTP secrets are encrypted by the keys service (purpose totp_secret of
 // services/keys/api, context = the factor id) before they are stored, and
-// decrypted for each verification. SMS and email codes, backup codes and
-// the destinations counted by the rate limit are stored only as keyed
-// hashes (HMAC-SHA-256) under a per-environment key, itself stored
-// encrypted by the keys service (purpose totp_secret, context "code_key"):
-// a copy of the database alone does not reveal a code, even by trying all
-// million. Codes are compared in constant time and never logged.
+// decrypted for each verification. SMS and email codes and the
+// destinations counted by the rate limit are stored only as keyed hashes
+// (HMAC-SHA-256) under a per-environment key, itself stored encrypted by
+// the keys service (purpose totp_secret, context "code_key"): a copy of
+// the database alone does not reveal a code, even by trying all million.
+// Backup codes, which last until used, are stored as a salted password
+// hash (PBKDF2-HMAC-SHA-256, a random salt per code) of that keyed hash.
+// Codes are compared in constant time and never logged.
 //
 // # Verification
 //
@@ -24,7 +26,10 @@
 // later than the last one accepted for the factor, so a code cannot be
 // replayed in another challenge. api.MaxConsecutiveFailures wrong codes in
 // a row, across challenges and backup codes, lock the user's factors
-// (factor_locked) until an administrator resets them.
+// (factor_locked) until an administrator resets them. The transactions
+// that check or change a user's factors run one at a time per user (a
+// PostgreSQL advisory lock), so requests racing each other cannot use a
+// code twice or get past either limit.
 //
 // # Delivery
 //

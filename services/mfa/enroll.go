@@ -113,6 +113,21 @@ func (s *Service) newTOTP(ctx context.Context, f *factorRow, req api.EnrollReque
 // allowed refuses a factor type env's policy does not allow, or one no
 // provider can deliver.
 func (s *Service) allowed(ctx context.Context, env string, t api.FactorType) error {
+	if err := s.allowedByPolicy(ctx, env, t); err != nil {
+		return err
+	}
+	switch {
+	case t == api.FactorSMS && s.cfg.SMS == nil:
+		return api.Errorf(natsrpc.CodeFailedPrecondition, api.ReasonFactorNotAllowed, "no SMS provider is configured")
+	case t == api.FactorEmail && s.cfg.Mailer == nil:
+		return api.Errorf(natsrpc.CodeFailedPrecondition, api.ReasonFactorNotAllowed, "no mailer is configured")
+	}
+	return nil
+}
+
+// allowedByPolicy refuses a factor type env's policy does not allow: it
+// can be neither enrolled nor used (api.Policy.AllowedFactors).
+func (s *Service) allowedByPolicy(ctx context.Context, env string, t api.FactorType) error {
 	p, err := s.store.policy(ctx, env)
 	if err != nil {
 		return err
@@ -120,12 +135,6 @@ func (s *Service) allowed(ctx context.Context, env string, t api.FactorType) err
 	if !slices.Contains(p.AllowedFactors, t) {
 		return api.Errorf(natsrpc.CodeFailedPrecondition, api.ReasonFactorNotAllowed,
 			"the MFA policy of environment %s does not allow %s factors", env, t)
-	}
-	switch {
-	case t == api.FactorSMS && s.cfg.SMS == nil:
-		return api.Errorf(natsrpc.CodeFailedPrecondition, api.ReasonFactorNotAllowed, "no SMS provider is configured")
-	case t == api.FactorEmail && s.cfg.Mailer == nil:
-		return api.Errorf(natsrpc.CodeFailedPrecondition, api.ReasonFactorNotAllowed, "no mailer is configured")
 	}
 	return nil
 }

@@ -147,3 +147,31 @@ func TestStats(t *testing.T) {
 		t.Fatalf("another environment %+v", s)
 	}
 }
+
+// TestFactorsThePolicyNoLongerAllowsCannotBeUsed: api.Policy's
+// AllowedFactors are the types users may enroll and use — a challenge made
+// before the policy changed, and backup codes, stop working with it.
+func TestFactorsThePolicyNoLongerAllowsCannotBeUsed(t *testing.T) {
+	h := newHarness(t)
+	const user = "user_policy_use"
+	e := verifiedTOTP(h, user)
+	c := h.mustChallenge(user, e.Factor.ID)
+	set := h.backupCodes(user)
+	h.setPolicy(api.Policy{Policy: api.PolicyOptional, AllowedFactors: []api.FactorType{api.FactorSMS, api.FactorEmail}})
+
+	_, err := h.verify(user, c.ID, oathtool(t, e.TOTP.Secret, h.clock.Now()))
+	wantReason(t, err, natsrpc.CodeFailedPrecondition, api.ReasonFactorNotAllowed)
+	_, err = h.useBackupCode(user, set.Codes[0])
+	wantReason(t, err, natsrpc.CodeFailedPrecondition, api.ReasonFactorNotAllowed)
+	if n := h.counter("gatehouse_mfa_verifications_total", map[string]string{"outcome": api.ReasonFactorNotAllowed}); n != 2 {
+		t.Fatalf("refusals counted %v", n)
+	}
+
+	h.setPolicy(api.Policy{Policy: api.PolicyOptional})
+	if r := h.mustVerify(user, c.ID, oathtool(t, e.TOTP.Secret, h.clock.Now())); !r.Valid {
+		t.Fatalf("allowed again: %+v", r)
+	}
+	if r, err := h.useBackupCode(user, set.Codes[0]); err != nil || !r.Valid {
+		t.Fatalf("a backup code allowed again: %+v %v", r, err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -48,6 +49,50 @@ func TestNoCodeOrSecretInLogsOrTables(t *testing.T) {
 	}
 	if r, err := h.useBackupCode(user, set.Codes[0]); err != nil || !r.Valid {
 		t.Fatalf("backup code: %+v %v", r, err)
+	}
+
+	// Errors do not echo what was sent as a code.
+	for _, bad := range []string{"12345a", "9876543"} {
+		if _, err := h.verify(user, c.ID, bad); err == nil || strings.Contains(err.Error(), bad) {
+			t.Errorf("a malformed code: %v", err)
+		}
+	}
+	if _, err := h.useBackupCode(user, "qqqqq-qqqq!"); err == nil || strings.Contains(err.Error(), "qqqq") {
+		t.Errorf("a malformed backup code: %v", err)
+	}
+
+	// Metrics: every label value of the service's metrics is one of a
+	// closed set, so none can carry a code, a user or a destination.
+	closed := map[string][]string{
+		"factor":  {"totp", "sms", "email", "backup_code"},
+		"outcome": {"valid", "invalid", "sent", "retried", "failed"},
+		"kind":    {"challenge", "user"},
+		"channel": {"sms", "email"},
+	}
+	for _, r := range []string{api.ReasonPreviouslyVerified, api.ReasonExpired, api.ReasonTooManyAttempts, api.ReasonInvalidCodeFormat,
+		api.ReasonFactorLocked, api.ReasonFactorNotAllowed} {
+		closed["outcome"] = append(closed["outcome"], r)
+	}
+	mfs, err := h.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	series := 0
+	for _, mf := range mfs {
+		if !strings.HasPrefix(mf.GetName(), "gatehouse_mfa_") {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			series++
+			for _, l := range m.GetLabel() {
+				if !slices.Contains(closed[l.GetName()], l.GetValue()) {
+					t.Errorf("%s has label %s=%q, outside its closed set", mf.GetName(), l.GetName(), l.GetValue())
+				}
+			}
+		}
+	}
+	if series < 6 {
+		t.Fatalf("only %d series of the service's metrics", series)
 	}
 
 	logs := h.logs.String()

@@ -147,12 +147,18 @@ type verifyResult struct {
 // factor; for TOTP it returns the time step matched.
 type checkFunc func(c *challengeRow, f *factorRow) (ok bool, step *int64)
 
-// verify checks a challenge in one transaction: its state, the user's
-// lock, then check; it records the success or the failure.
+// verify checks a challenge in one transaction, under the user's lock
+// (lockUser): its state, the user's lockout, then check; it records the
+// success or the failure. Two verifications of one user never overlap, so
+// a challenge is verified once, a TOTP time step is accepted once, and
+// neither counter can be raced past its limit.
 func (s *pgStore) verify(ctx context.Context, env, userID, id string, now time.Time, check checkFunc) (verifyResult, error) {
 	var res verifyResult
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		res = verifyResult{}
+		if err := lockUser(ctx, tx, env, userID); err != nil {
+			return err
+		}
 		c, err := scanChallenge(tx.QueryRow(ctx, `SELECT `+challengeColumns+` FROM mfa.challenges
 			WHERE id = $1 AND env = $2 AND user_id = $3 FOR UPDATE`, id, env, userID))
 		if err != nil {

@@ -71,12 +71,26 @@ func (f *factorRow) public() api.Factor {
 	return out
 }
 
+// lockUser takes the transaction-scoped lock of a user's MFA state. Every
+// transaction that reads and then changes a user's factors, challenges,
+// backup codes or failure count takes it first, so that they run one at a
+// time per user: no count can be raced past its limit (the consecutive
+// failures are counted in a row that may not exist yet, which a row lock
+// could not cover), and they all lock rows in the same order, so a reset
+// or a deletion cannot deadlock with a verification.
+func lockUser(ctx context.Context, tx pgx.Tx, env, userID string) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('mfa.user:' || $1 || ':' || $2, 0))`, env, userID); err != nil {
+		return fmt.Errorf("lock the MFA state of %s: %w", userID, err)
+	}
+	return nil
+}
+
 // insertFactor stores a new factor unless the user has maxFactors already.
 func (s *pgStore) insertFactor(ctx context.Context, f *factorRow) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// Serialise a user's enrollments so the limit holds.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('mfa.factors:' || $1 || ':' || $2))`, f.env, f.userID); err != nil {
-			return fmt.Errorf("lock the factors of %s: %w", f.userID, err)
+		if err := lockUser(ctx, tx, f.env, f.userID); err != nil {
+			return err
 		}
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM mfa.factors WHERE env = $1 AND user_id = $2`, f.env, f.userID).Scan(&n); err != nil {
@@ -130,11 +144,19 @@ func (s *pgStore) factors(ctx context.Context, env, userID string) ([]*factorRow
 // deleteFactor deletes a factor (and its challenges and codes); false when
 // there was none.
 func (s *pgStore) deleteFactor(ctx context.Context, env, userID, id string) (bool, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM mfa.factors WHERE id = $1 AND env = $2 AND user_id = $3`, id, env, userID)
+	deleted := false
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := lockUser(ctx, tx, env, userID); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM mfa.factors WHERE id = $1 AND env = $2 AND user_id = $3`, id, env, userID)
+		deleted = err == nil && tag.RowsAffected() > 0
+		return err
+	})
 	if err != nil {
 		return false, fmt.Errorf("delete factor %s: %w", id, err)
 	}
-	return tag.RowsAffected() > 0, nil
+	return deleted, nil
 }
 
 // reset deletes every factor of a user and clears their failures; it
@@ -142,6 +164,9 @@ func (s *pgStore) deleteFactor(ctx context.Context, env, userID, id string) (boo
 func (s *pgStore) reset(ctx context.Context, env, userID string) (int, error) {
 	var n int
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := lockUser(ctx, tx, env, userID); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `DELETE FROM mfa.factors WHERE env = $1 AND user_id = $2`, env, userID)
 		if err != nil {
 			return err

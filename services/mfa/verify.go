@@ -36,6 +36,12 @@ func (s *Service) verify(ctx context.Context, req api.VerifyRequest) (api.Verify
 		s.metrics.verified(factor, api.ReasonInvalidCodeFormat)
 		return api.VerifyResponse{}, err
 	}
+	// A policy that stopped allowing the type since the challenge was made
+	// stops its use too.
+	if err := s.allowedByPolicy(ctx, c.env, c.typ); err != nil {
+		s.metrics.verified(factor, api.ReasonFactorNotAllowed)
+		return api.VerifyResponse{}, err
+	}
 	var check checkFunc
 	switch c.typ {
 	case api.FactorTOTP:
