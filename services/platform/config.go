@@ -46,7 +46,11 @@ type Config struct {
 	MasterKey     string
 	MasterKeyFile string        // a file holding the master key
 	LogRetention  time.Duration // stored logs older than this are deleted
-	IssuerURL     string        // the OAuth issuer of the default environment
+	// SignInIPLimit is how many failed sign-ins (and sign-ups) one client
+	// address may make in 15 minutes; 0 means the frontdoor's default
+	// (20). Behind a proxy every user shares the proxy's address.
+	SignInIPLimit int
+	IssuerURL     string // the OAuth issuer of the default environment
 	// Demo seeds the demo application, user, organization and workflow and
 	// serves /demo (development only; ignored with -env=production).
 	Demo bool
@@ -109,6 +113,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.ArtifactReplicas, "artifact-replicas", c.ArtifactReplicas, "replicas of the workflow artifact bucket and the log stream when they are created (3 on a NATS cluster)")
 	fs.StringVar(&c.MasterKeyFile, "master-key-file", c.MasterKeyFile, "file holding the master key that wraps the data keys (or set GATEHOUSE_MASTER_KEY; development generates one under -data-dir)")
 	fs.DurationVar(&c.LogRetention, "log-retention", c.LogRetention, "how long the logs service keeps runtime, build and sync logs")
+	fs.IntVar(&c.SignInIPLimit, "sign-in-ip-limit", c.SignInIPLimit, "failed sign-ins per client address in 15 minutes (0: 20)")
 	fs.StringVar(&c.IssuerURL, "issuer-url", c.IssuerURL, "public base URL of Gatehouse: the token issuer of the default environment (others get <url>/e/<env>)")
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "development only: seed a demo application, user and workflow and serve the demo at <issuer-url>/demo")
 	fs.StringVar(&c.SMTPHost, "smtp-host", c.SMTPHost, "SMTP server for email codes (production; development uses the outbox page)")
@@ -156,6 +161,9 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("-issuer-url %q must be an absolute http(s) URL without a query, fragment or trailing slash", c.IssuerURL))
 	} else if c.Mode == ModeProduction && u.Scheme != "https" && (c.runs("tokens") || c.runs("frontdoor")) {
 		errs = append(errs, fmt.Errorf("-issuer-url must be https with -env=production (got %q)", c.IssuerURL))
+	}
+	if c.SignInIPLimit < 0 {
+		errs = append(errs, fmt.Errorf("-sign-in-ip-limit cannot be negative (got %d)", c.SignInIPLimit))
 	}
 	if c.LogRetention < time.Hour {
 		errs = append(errs, fmt.Errorf("-log-retention must be at least 1h (got %s)", c.LogRetention))

@@ -369,6 +369,9 @@ func (p *Platform) startFrontdoor(ctx context.Context) (func(context.Context) er
 	}
 	fcfg := frontdoor.Config{Logger: p.log, Registerer: p.registry,
 		Issuer: p.cfg.Issuer, ManagementAudience: p.cfg.ManagementAudience}
+	if p.cfg.SignInIPLimit > 0 {
+		fcfg.IPLimit = frontdoor.Limit{Max: p.cfg.SignInIPLimit, Window: frontdoor.DefaultIPLimit.Window}
+	}
 	if out := p.devOutbox(); out != nil {
 		fcfg.Mailer = out
 	}
