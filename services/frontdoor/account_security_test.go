@@ -12,7 +12,10 @@ import (
 	mapi "github.com/gatehouse-id/gatehouse/services/mfa/api"
 )
 
-var removeForm = regexp.MustCompile(`name="factor_id" value="(auth_factor_[^"]+)"><button type="submit" class="link">Remove`)
+var (
+	removeForm       = regexp.MustCompile(`name="factor_id" value="(auth_factor_[^"]+)"><button type="submit" class="link">Remove`)
+	enrollTokenInput = regexp.MustCompile(`name="enroll_token" value="([^"]+)"`)
+)
 
 func testAccountSecurity(t *testing.T, h *harness) {
 	const env = "mfasec"
@@ -56,10 +59,11 @@ func testAccountSecurity(t *testing.T, h *harness) {
 		t.Fatalf("add: %d\n%s", q.Status, q.Body)
 	}
 	factorID := regexp.MustCompile(`name="factor_id" value="([^"]+)"`).FindStringSubmatch(q.Body)[1]
-	if r := post(q, "confirm_totp", url.Values{"factor_id": {factorID}, "code": {"000000"}}); r.Status == http.StatusSeeOther {
+	enrollToken := enrollTokenInput.FindStringSubmatch(q.Body)[1]
+	if r := post(q, "confirm_totp", url.Values{"factor_id": {factorID}, "enroll_token": {enrollToken}, "code": {"000000"}}); r.Status == http.StatusSeeOther {
 		t.Fatal("a wrong first code confirmed the factor")
 	}
-	if r := post(q, "confirm_totp", url.Values{"factor_id": {factorID}, "code": {code(t, m[1], time.Now())}}); r.Status != http.StatusSeeOther {
+	if r := post(q, "confirm_totp", url.Values{"factor_id": {factorID}, "enroll_token": {enrollToken}, "code": {code(t, m[1], time.Now())}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("confirm: %d\n%s", r.Status, r.Body)
 	}
 	if fs := factors(); len(fs) != 1 || fs[0].ID != factorID {

@@ -89,12 +89,14 @@ func (s *Server) proceed(w http.ResponseWriter, r *http.Request, st *authState) 
 		return
 	}
 	if st.mfaUpdated {
-		sess, err := s.auth.UpdateSessionMFA(ctx, ar.env, st.sess.ID, st.amr, st.acr, *st.mfaAt)
+		// MFA raised the session: it gets a new cookie secret.
+		sess, token, err := s.auth.UpdateSessionMFA(ctx, ar.env, st.sess.ID, st.amr, st.acr, *st.mfaAt)
 		if err != nil {
 			s.log.ErrorContext(ctx, "sign-in: record MFA in the session", "error", err)
 			s.serverErrorPage(w)
 			return
 		}
+		s.setCookie(w, ar.env, sessionCookie, token, sess.ExpiresAt)
 		st.sess = sess
 	}
 	s.endPendingFlow(w, r, st)

@@ -41,6 +41,9 @@ func TestFrontdoor(t *testing.T) {
 		{"mfa", testMFA},
 		{"mfa_step_up_and_grace", testMFAStepUpAndGrace},
 		{"pre_mfa_requires", testPreMFARequires},
+		{"mfa_bypass", testMFABypass},
+		{"mfa_existing_sessions", testMFAExistingSessions},
+		{"account_security_full_reauth", testAccountSecurityFullReauth},
 		{"account_security", testAccountSecurity},
 		{"password_reset_ends_pending_sign_ins", testResetEndsPendingSignIns},
 	} {

@@ -130,27 +130,30 @@ func factorTypeOf(kinde string) mapi.FactorType {
 	return ""
 }
 
-// mfaGate runs the MFA step of an authentication. A new sign-in gets the
-// MFA context from the MFA service and runs user:pre_mfa with it; a
-// request continuing a session only needs MFA for a step-up (acr_values,
-// or max_age or the environment's step-up age older than its last MFA).
-// When MFA is needed, the flow waits at StageMFA and the browser goes to
-// the MFA page. It reports whether the flow goes on now.
+// mfaGate runs the MFA step of an authentication. It always asks the MFA
+// service for the context first and fails closed: when the policy cannot
+// be known, nobody gets in (ASVS 5.0 V6.3, fail securely).
+//
+// A new sign-in runs user:pre_mfa and applies [decideMFA]. A request
+// continuing an existing session reuses the MFA the session did while it
+// is recent enough (the request's max_age and the environment's step-up
+// age); otherwise the session is held to the same rule as a new sign-in:
+// a session made before the policy became required, or before the user
+// had a factor, or during the grace period that has since ended, is
+// asked for MFA now rather than answered for the rest of its life. Its
+// workflow runs too, so that a "skip" the sign-in got still applies. The
+// grace-period notice is not shown again to a session: it was shown when
+// it signed in.
+//
+// When MFA is needed the flow waits at StageMFA and the browser goes to
+// the MFA page; prompt=none gets interaction_required instead. Setting up
+// a first factor from a session needs a recent password (freshAuthWindow):
+// an old session is sent to the sign-in page. It reports whether the flow
+// goes on now.
 func (s *Server) mfaGate(w http.ResponseWriter, r *http.Request, st *authState) bool {
 	ctx := r.Context()
 	ar := st.ar
 	now := s.now()
-	stepUp := ar.stepUp
-	if st.sess != nil {
-		if !stepUp {
-			st.mfaDone = true
-			return true
-		}
-		if st.mfaAt != nil && (ar.maxAge < 0 || now.Sub(*st.mfaAt) <= time.Duration(ar.maxAge)*time.Second) {
-			st.mfaDone = true
-			return true
-		}
-	}
 	mctx, err := s.mfaContext(ctx, st)
 	if err != nil {
 		s.log.ErrorContext(ctx, "sign-in: MFA context", "env", ar.env, "user_id", st.userID, "error", err)
@@ -158,24 +161,32 @@ func (s *Server) mfaGate(w http.ResponseWriter, r *http.Request, st *authState) 
 			Text: "The multi-factor authentication check could not run, so you cannot sign in right now. Try again in a moment."})
 		return false
 	}
-	// The environment's step-up age: a session whose MFA is older asks
-	// again.
-	if st.sess != nil && mctx.StepUpMaxAge > 0 && st.mfaAt != nil && now.Sub(*st.mfaAt) > time.Duration(mctx.StepUpMaxAge) {
-		stepUp = true
-	}
-	var d wapi.Decision
-	if st.sess == nil {
-		var stop *workflowStop
-		if d, stop = s.firePreMFA(r, st, mctx); stop != nil {
-			s.workflowStopPage(w, stop)
-			return false
+	if st.sess != nil {
+		if mfaReusable(st.mfaAt, ar.maxAge, time.Duration(mctx.StepUpMaxAge), now) {
+			st.mfaDone = true
+			return true
+		}
+		if !decideMFA(mctx, wapi.Decision{}, ar.stepUp, now).required {
+			st.mfaDone = true
+			return true
 		}
 	}
-	plan := decideMFA(mctx, d, stepUp, now)
+	d, stop := s.firePreMFA(r, st, mctx)
+	if stop != nil {
+		s.workflowStopPage(w, stop)
+		return false
+	}
+	plan := decideMFA(mctx, d, ar.stepUp, now)
 	switch {
 	case !plan.required:
 		st.mfaDone = true
 		return true
+	case st.sess != nil && plan.graceEndsAt != nil:
+		st.mfaDone = true
+		return true
+	case ar.promptNone:
+		s.fail(w, r, ar, failRedirect(codeInteractionRequired, "multi-factor authentication is required"))
+		return false
 	case plan.locked:
 		s.log.WarnContext(ctx, "sign-in refused: the user's factors are locked", "env", ar.env, "user_id", st.userID)
 		pages.Render(w, http.StatusForbidden, pages.Message{Title: "Your second factor is locked",
@@ -199,6 +210,14 @@ func (s *Server) mfaGate(w http.ResponseWriter, r *http.Request, st *authState) 
 			st.mfa.Step, st.mfa.FactorID, st.mfa.FactorType = mfaStepCode, usable[0].ID, mapi.FactorTOTP
 		}
 	case len(plan.enrollTypes) > 0:
+		if st.sess != nil && now.Sub(st.authTime) > freshAuthWindow {
+			// A first factor is bound to the account by whoever enrolls it:
+			// not by a session that may have been left open for days.
+			s.log.InfoContext(ctx, "MFA set-up needs a recent sign-in; asking for the password", "env", ar.env, "user_id", st.userID)
+			w.Header().Set("Cache-Control", "no-store")
+			http.Redirect(w, r, s.endpoint(ar.env, pathSignIn)+"?"+ar.params.Encode(), http.StatusSeeOther)
+			return false
+		}
 		st.mfa = mfaState{Step: mfaStepEnroll, EnrollTypes: plan.enrollTypes}
 	default:
 		pages.Render(w, http.StatusForbidden, pages.Message{Title: "Additional verification required",
@@ -207,6 +226,21 @@ func (s *Server) mfaGate(w http.ResponseWriter, r *http.Request, st *authState) 
 	}
 	s.pause(w, r, st, authstore.StageMFA, pathMFA)
 	return false
+}
+
+// codeInteractionRequired is OpenID Connect's error for prompt=none when
+// the user would have to interact (here: complete MFA).
+const codeInteractionRequired = "interaction_required"
+
+// mfaReusable reports whether MFA completed at mfaAt (nil: never) may
+// answer a request at now: within the request's max_age (seconds, -1
+// when absent) and the environment's step-up age (0: none).
+func mfaReusable(mfaAt *time.Time, maxAge int64, stepUpMaxAge time.Duration, now time.Time) bool {
+	if mfaAt == nil {
+		return false
+	}
+	age := now.Sub(*mfaAt)
+	return (maxAge < 0 || age <= time.Duration(maxAge)*time.Second) && (stepUpMaxAge <= 0 || age <= stepUpMaxAge)
 }
 
 // mfaContext asks the MFA service for the context of st's sign-in.
@@ -258,13 +292,20 @@ func (s *Server) firePreMFA(r *http.Request, st *authState, mctx mapi.Context) (
 // mfaCompleted ends the MFA step of st with a factor of amr method proven
 // at now: the amr gains "mfa" and the method, the acr becomes the MFA one.
 func (st *authState) mfaCompleted(method string, now time.Time) {
-	for _, m := range []string{amrMFA, method} {
-		if m != "" && !slices.Contains(st.amr, m) {
-			st.amr = append(st.amr, m)
-		}
-	}
+	st.amr = withMFA(st.amr, method)
 	st.acr, st.mfaAt, st.mfaDone = acrMFA, &now, true
 	st.mfaUpdated = st.sess != nil
+}
+
+// withMFA returns amr with "mfa" and method added (once each).
+func withMFA(amr []string, method string) []string {
+	out := slices.Clone(amr)
+	for _, m := range []string{amrMFA, method} {
+		if m != "" && !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // mfaReasonMessage is the message shown for an MFA service error reason.

@@ -90,3 +90,30 @@ func TestMFACompletedAddsMethodsOnce(t *testing.T) {
 		t.Fatalf("state %+v", st)
 	}
 }
+
+// TestMFAReusable: a session's MFA answers a request only while it is
+// within the request's max_age and the environment's step-up age.
+func TestMFAReusable(t *testing.T) {
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	hourAgo := now.Add(-time.Hour)
+	for _, tc := range []struct {
+		name   string
+		mfaAt  *time.Time
+		maxAge int64
+		stepUp time.Duration
+		want   bool
+	}{
+		{name: "never done", mfaAt: nil, maxAge: -1, want: false},
+		{name: "no limits", mfaAt: &hourAgo, maxAge: -1, want: true},
+		{name: "within max_age", mfaAt: &hourAgo, maxAge: 3600, want: true},
+		{name: "beyond max_age", mfaAt: &hourAgo, maxAge: 3599, want: false},
+		{name: "max_age 0", mfaAt: &now, maxAge: 0, want: true},
+		{name: "within the step-up age", mfaAt: &hourAgo, maxAge: -1, stepUp: time.Hour, want: true},
+		{name: "beyond the step-up age", mfaAt: &hourAgo, maxAge: -1, stepUp: 30 * time.Minute, want: false},
+		{name: "step-up age beats a longer max_age", mfaAt: &hourAgo, maxAge: 7200, stepUp: 30 * time.Minute, want: false},
+	} {
+		if got := mfaReusable(tc.mfaAt, tc.maxAge, tc.stepUp, now); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -110,6 +111,10 @@ func (s *Server) mfa(w http.ResponseWriter, r *http.Request) {
 	}
 	csrf := form.Get(csrfField)
 	m := &st.mfa
+	// stored is the step as stored: what the page shows again when an
+	// action fails before it is saved.
+	stored := *m
+	stored.Factors = slices.Clone(m.Factors)
 	fail := func(status int, edit func(*pages.MFA)) { s.renderMFA(w, status, st, csrf, edit) }
 	switch action := form.Get("action"); {
 	case action == "pick" && m.Step == mfaStepChoose:
@@ -120,12 +125,12 @@ func (s *Server) mfa(w http.ResponseWriter, r *http.Request) {
 		}
 		m.Step, m.FactorID, m.FactorType, m.ChallengeID = mfaStepCode, f.ID, f.Type, ""
 		if f.Type != mapi.FactorTOTP {
-			if !s.sendChallenge(w, r, st, csrf) {
+			if !s.sendChallenge(w, r, st, csrf, stored) {
 				return
 			}
 		}
 	case action == "resend" && m.Step == mfaStepCode && m.FactorType != mapi.FactorTOTP:
-		if !s.sendChallenge(w, r, st, csrf) {
+		if !s.sendChallenge(w, r, st, csrf, stored) {
 			return
 		}
 	case action == "verify" && m.Step == mfaStepCode:
@@ -139,7 +144,7 @@ func (s *Server) mfa(w http.ResponseWriter, r *http.Request) {
 	case action == "back" && (m.Step == mfaStepBackup || m.Step == mfaStepCode) && !m.Enrolling && len(m.Factors) > 0:
 		m.Step, m.ChallengeID = mfaStepChoose, ""
 	case action == "enroll" && m.Step == mfaStepEnroll:
-		s.enroll(w, r, st, csrf, mapi.FactorType(form.Get("type")), strings.TrimSpace(form.Get("phone_number")))
+		s.enroll(w, r, st, csrf, mapi.FactorType(form.Get("type")), strings.TrimSpace(form.Get("phone_number")), stored)
 		return
 	case action == "setup" && m.Step == mfaStepGrace:
 		m.Step = mfaStepEnroll
@@ -192,13 +197,16 @@ func (s *Server) saveMFA(w http.ResponseWriter, r *http.Request, st *authState) 
 	return true
 }
 
-// sendChallenge creates a challenge of the SMS or email factor of st.mfa
-// (which sends the code). On failure it renders the page and returns false.
-func (s *Server) sendChallenge(w http.ResponseWriter, r *http.Request, st *authState, csrf string) bool {
+// sendChallenge creates a challenge of the factor of st.mfa (which sends
+// the code of an SMS or email factor). On failure st.mfa goes back to
+// stored, the step as it is stored, and the page is rendered with the
+// error; it returns false.
+func (s *Server) sendChallenge(w http.ResponseWriter, r *http.Request, st *authState, csrf string, stored mfaState) bool {
 	m := &st.mfa
 	c, err := natsrpc.Call[mapi.ChallengeRequest, mapi.Challenge](r.Context(), s.nc, mapi.SubjectChallenge,
 		mapi.ChallengeRequest{Env: st.ar.env, UserID: st.userID, FactorID: m.FactorID})
 	if err != nil {
+		st.mfa = stored
 		s.mfaError(w, r, st, csrf, err, false)
 		return false
 	}
@@ -216,7 +224,7 @@ func (s *Server) verifyCode(w http.ResponseWriter, r *http.Request, st *authStat
 		return
 	}
 	if m.ChallengeID == "" {
-		if m.FactorType != mapi.FactorTOTP || !s.sendChallenge(w, r, st, csrf) {
+		if m.FactorType != mapi.FactorTOTP || !s.sendChallenge(w, r, st, csrf, *m) {
 			if m.FactorType != mapi.FactorTOTP {
 				s.renderMFA(w, http.StatusBadRequest, st, csrf, func(p *pages.MFA) { p.CodeError = "Ask for a code first." })
 			}
@@ -298,7 +306,7 @@ func (s *Server) verifyBackupCode(w http.ResponseWriter, r *http.Request, st *au
 
 // enroll sets up a factor of type t for the user: TOTP shows its QR code
 // and secret with the code field; SMS and email send a first code.
-func (s *Server) enroll(w http.ResponseWriter, r *http.Request, st *authState, csrf string, t mapi.FactorType, phone string) {
+func (s *Server) enroll(w http.ResponseWriter, r *http.Request, st *authState, csrf string, t mapi.FactorType, phone string, stored mfaState) {
 	ctx := r.Context()
 	m := &st.mfa
 	allowed := false
@@ -338,7 +346,7 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request, st *authState, c
 	}
 	m.Step, m.FactorID, m.FactorType, m.ChallengeID, m.Enrolling = mfaStepCode, res.Factor.ID, t, "", true
 	m.Factors = append(m.Factors, res.Factor)
-	if t != mapi.FactorTOTP && !s.sendChallenge(w, r, st, csrf) {
+	if t != mapi.FactorTOTP && !s.sendChallenge(w, r, st, csrf, stored) {
 		return
 	}
 	if !s.saveMFA(w, r, st) {

@@ -81,31 +81,47 @@ func (st *Store) SessionByToken(ctx context.Context, env, token string, now time
 }
 
 // UpdateSessionMFA records an MFA completed at mfaAt in session id of env:
-// its methods amr and assurance acr. It returns the updated session.
-func (st *Store) UpdateSessionMFA(ctx context.Context, env, id string, amr []string, acr string, mfaAt time.Time) (*Session, error) {
-	s, err := scanSession(st.pool.QueryRow(ctx, `UPDATE frontdoor.sessions SET amr = $3, acr = $4, mfa_at = $5
-		WHERE env = $1 AND id = $2 RETURNING `+sessionColumns, env, id, amr, acr, mfaAt))
+// its methods amr and assurance acr. The session is raised to a higher
+// assurance, so its cookie secret is replaced (ASVS 5.0 V7.2.4: a new
+// session token on re-authentication; the old one stops working at
+// once). It returns the updated session and its new secret token.
+func (st *Store) UpdateSessionMFA(ctx context.Context, env, id string, amr []string, acr string, mfaAt time.Time) (*Session, string, error) {
+	token, hash, err := newSecret()
+	if err != nil {
+		return nil, "", err
+	}
+	if amr == nil {
+		amr = []string{}
+	}
+	s, err := scanSession(st.pool.QueryRow(ctx, `UPDATE frontdoor.sessions SET amr = $3, acr = $4, mfa_at = $5, token_hash = $6
+		WHERE env = $1 AND id = $2 RETURNING `+sessionColumns, env, id, amr, acr, mfaAt, hash))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("session %s: %w", id, ErrNotFound)
+		return nil, "", fmt.Errorf("session %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("record MFA in session %s: %w", id, err)
+		return nil, "", fmt.Errorf("record MFA in session %s: %w", id, err)
 	}
-	return s, nil
+	return s, token, nil
 }
 
 // ReauthenticateSession records that the user of session id proved their
-// password again at now: its auth_time becomes now.
-func (st *Store) ReauthenticateSession(ctx context.Context, env, id string, now time.Time) (*Session, error) {
-	s, err := scanSession(st.pool.QueryRow(ctx, `UPDATE frontdoor.sessions SET auth_time = $3
-		WHERE env = $1 AND id = $2 RETURNING `+sessionColumns, env, id, now))
+// password again at now: its auth_time becomes now, and its cookie secret
+// is replaced (see [Store.UpdateSessionMFA]). It returns the updated
+// session and its new secret token.
+func (st *Store) ReauthenticateSession(ctx context.Context, env, id string, now time.Time) (*Session, string, error) {
+	token, hash, err := newSecret()
+	if err != nil {
+		return nil, "", err
+	}
+	s, err := scanSession(st.pool.QueryRow(ctx, `UPDATE frontdoor.sessions SET auth_time = $3, token_hash = $4
+		WHERE env = $1 AND id = $2 RETURNING `+sessionColumns, env, id, now, hash))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("session %s: %w", id, ErrNotFound)
+		return nil, "", fmt.Errorf("session %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("re-authenticate session %s: %w", id, err)
+		return nil, "", fmt.Errorf("re-authenticate session %s: %w", id, err)
 	}
-	return s, nil
+	return s, token, nil
 }
 
 // DeleteSession ends the session of env whose cookie value is token; it
