@@ -39,6 +39,7 @@ func TestFrontdoor(t *testing.T) {
 		{"preview", testPreview},
 		{"password_reset", testPasswordReset},
 		{"mfa", testMFA},
+		{"mfa_delivery", testMFADelivery},
 		{"mfa_step_up_and_grace", testMFAStepUpAndGrace},
 		{"pre_mfa_requires", testPreMFARequires},
 		{"mfa_bypass", testMFABypass},
