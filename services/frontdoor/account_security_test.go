@@ -111,4 +111,11 @@ func testAccountSecurity(t *testing.T, h *harness) {
 	if r := post(p, "remove", url.Values{"factor_id": {factorID}}); r.Status != http.StatusSeeOther || len(factors()) != 0 {
 		t.Fatalf("remove: %d, factors %d", r.Status, len(factors()))
 	}
+	// Every change was told to the user.
+	for _, change := range []string{"A second factor was added to your account: an authenticator app.",
+		"New backup codes were made", "A second factor was removed from your account."} {
+		if !notified(h, "careful@example.com", change) {
+			t.Errorf("no notice %q", change)
+		}
+	}
 }

@@ -325,3 +325,28 @@ func flipLast(s string) string {
 	}
 	return s[:len(s)-1] + string(last)
 }
+
+// testCodeAfterSignOut: a code whose sign-in ended (signed out, reset)
+// before it was exchanged is refused.
+func testCodeAfterSignOut(t *testing.T, h *harness) {
+	user := h.user(t, defaultEnv, "ended@example.com", password)
+	app, secret := webApp(t, h, defaultEnv)
+	c := newClient(t, h, defaultEnv, app, secret)
+	ar := c.authRequest()
+	code := codeFrom(t, h, defaultEnv, newBrowser(t).signIn(ar.url, "ended@example.com", password), ar)
+	if _, err := h.pool.Exec(testContext(t), `DELETE FROM frontdoor.sessions WHERE env = $1 AND user_id = $2`,
+		defaultEnv, user.ID); err != nil {
+		t.Fatal(err)
+	}
+	e := postForm(t, h.issuer(defaultEnv)+"/oauth2/token", url.Values{"grant_type": {"authorization_code"}, "code": {code},
+		"redirect_uri": {redirectURI}, "code_verifier": {ar.verifier}}, app.ClientID, secret, nil)
+	if e == nil || e.Error != "invalid_grant" || !strings.Contains(e.Description, "has ended") {
+		t.Fatalf("exchange after the session ended: %+v", e)
+	}
+	// A code of a live session still works.
+	ar = c.authRequest()
+	code = codeFrom(t, h, defaultEnv, newBrowser(t).signIn(ar.url, "ended@example.com", password), ar)
+	if _, err := c.conf.Exchange(testContext(t), code, oauth2.VerifierOption(ar.verifier)); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -27,6 +27,7 @@ func TestFrontdoor(t *testing.T) {
 		{"sign_in_workflows", testSignInWorkflows},
 		{"authorization_request_attacks", testAuthorizationRequestAttacks},
 		{"code_reuse", testCodeReuse},
+		{"code_after_sign_out", testCodeAfterSignOut},
 		{"sign_in_form", testSignInForm},
 		{"userinfo_attacks", testUserinfoAttacks},
 		{"logout", testLogout},

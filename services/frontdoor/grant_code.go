@@ -56,6 +56,15 @@ func (s *Server) exchangeCode(ctx context.Context, r *http.Request, form url.Val
 	if e := oauth.CheckVerifier(verifier, c.CodeChallenge); e != nil {
 		return tokenResponse{}, e
 	}
+	// A code is worth no more than the sign-in behind it: signed out,
+	// reset or expired since, the code is refused.
+	switch alive, err := s.auth.SessionAlive(ctx, env, c.SessionID, s.now()); {
+	case err != nil:
+		s.log.ErrorContext(ctx, "code exchange: look up session", "error", err)
+		return tokenResponse{}, oauth.Errorf(oauth.CodeServerError, "the authorization code could not be checked; try again")
+	case !alive:
+		return tokenResponse{}, oauth.Errorf(oauth.CodeInvalidGrant, "the sign-in that issued the authorization code has ended")
+	}
 	user, e := s.grantUser(ctx, env, c.UserID)
 	if e != nil {
 		return tokenResponse{}, e

@@ -76,6 +76,19 @@ func factorLabel(f mapi.Factor) string {
 	return string(f.Type)
 }
 
+// enrolledName names a factor type in a notice.
+func enrolledName(t mapi.FactorType) string {
+	switch t {
+	case mapi.FactorTOTP:
+		return "an authenticator app"
+	case mapi.FactorSMS:
+		return "codes by text message"
+	case mapi.FactorEmail:
+		return "codes by email"
+	}
+	return string(t)
+}
+
 // enrollLabel is the button that sets up a factor of type t.
 func enrollLabel(t mapi.FactorType) string {
 	switch t {
@@ -260,6 +273,7 @@ func (s *Server) factorProven(w http.ResponseWriter, r *http.Request, st *authSt
 		s.finishMFA(w, r, method)
 		return
 	}
+	s.notifyChange(r.Context(), st.ar.env, st.userID, fmt.Sprintf(changeFactorAdded, enrolledName(m.FactorType)))
 	hasCodes := false
 	for _, f := range m.Factors {
 		hasCodes = hasCodes || (f.Type == mapi.FactorBackupCode && f.Remaining > 0)

@@ -134,6 +134,9 @@ func testMFA(t *testing.T, h *harness) {
 		t.Fatalf("after the first code: %d, %d backup codes\n%s", p.Status, len(codes), p.Body)
 	}
 	tok := c.exchange(t, h, env, b.mfaPost(p, "continue", nil), ar)
+	if !notified(h, "second@example.com", "A second factor was added to your account: an authenticator app.") {
+		t.Fatal("no notice of the new factor")
+	}
 	if amr, acr := c.amrACR(t, tok); !slices.Equal(amr, []string{"pwd", "mfa", "otp"}) || acr != acrMFA {
 		t.Fatalf("amr %v acr %q", amr, acr)
 	}

@@ -308,6 +308,7 @@ func (s *Server) newPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	s.setCookie(w, env, sessionCookie, "", s.now().Add(-time.Hour))
 	s.log.InfoContext(ctx, "password reset", "env", env, "user_id", user.ID)
+	s.notifyChange(ctx, env, user.ID, changePassword)
 	// Tokens issued while the old password was in force end too.
 	if _, err := natsrpc.Call[tapi.RevokeSubjectRequest, tapi.RevokeGrantResponse](ctx, s.nc, tapi.SubjectRevokeSubject,
 		tapi.RevokeSubjectRequest{Env: env, Subject: user.ID, Reason: "password_reset"}); err != nil {

@@ -21,11 +21,22 @@ var resetLink = regexp.MustCompile(`https?://\S+/reset-password/new\?token=[A-Za
 // or "".
 func resetLinkFor(h *harness, email string) string {
 	for _, m := range h.p.Outbox().Messages() {
-		if m.To == email {
-			return resetLink.FindString(m.Text)
+		if link := resetLink.FindString(m.Text); m.To == email && link != "" {
+			return link
 		}
 	}
 	return ""
+}
+
+// notified reports whether the outbox holds a sign-in change notice to
+// email saying change.
+func notified(h *harness, email, change string) bool {
+	for _, m := range h.p.Outbox().Messages() {
+		if m.To == email && m.Subject == "Your sign-in settings changed" && strings.Contains(m.Text, change) {
+			return true
+		}
+	}
+	return false
 }
 
 // waitResetLink waits for a reset link for email in the outbox: links are
@@ -163,6 +174,10 @@ func testPasswordReset(t *testing.T, h *harness) {
 		if strings.Contains(m.Text, newPassword) || strings.Contains(m.Text, password) {
 			t.Fatal("a password reached the outbox")
 		}
+	}
+	// The user is told their password changed.
+	if !notified(h, "forgetful@example.com", "Your password was changed.") {
+		t.Fatal("no notice of the password change")
 	}
 
 	// Requests are limited per address.

@@ -124,6 +124,18 @@ func (st *Store) ReauthenticateSession(ctx context.Context, env, id string, now 
 	return s, token, nil
 }
 
+// SessionAlive reports whether session id of env exists and has not
+// expired at now.
+func (st *Store) SessionAlive(ctx context.Context, env, id string, now time.Time) (bool, error) {
+	var alive bool
+	err := st.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM frontdoor.sessions
+		WHERE env = $1 AND id = $2 AND expires_at > $3)`, env, id, now).Scan(&alive)
+	if err != nil {
+		return false, fmt.Errorf("look up session %s: %w", id, err)
+	}
+	return alive, nil
+}
+
 // DeleteSession ends the session of env whose cookie value is token; it
 // reports whether there was one.
 func (st *Store) DeleteSession(ctx context.Context, env, token string) (bool, error) {
