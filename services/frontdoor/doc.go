@@ -23,6 +23,7 @@
 //	GET, POST /choose-organization               organization choice for members of several
 //	GET, POST /reset-password                    ask for a reset link (needs a Mailer)
 //	GET, POST /reset-password/new                the emailed link: choose a new password
+//	GET       /verify-email                      the link sent at sign-up: confirms the address
 //	GET, POST /preview                           preview password of a deploy_id
 //	GET, POST /mfa                               the MFA step of a sign-in (set up, challenge, backup codes)
 //	GET, POST /account/security                  self-serve second factors (needs a recent sign-in)

@@ -153,6 +153,7 @@ func (s *Server) envRoutes(r chi.Router) {
 	r.Post(pathNewPassword, s.newPassword)
 	r.Get(pathPreview, s.previewPage)
 	r.Post(pathPreview, s.preview)
+	r.Get(pathVerifyEmail, s.verifyEmail)
 	r.Get(pathMFA, s.mfaPage)
 	r.Post(pathMFA, s.mfa)
 	r.Get(pathChooseOrganization, s.chooseOrganizationPage)

@@ -210,6 +210,7 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 	// The environment's default plan, if it has one: an automatic
 	// assignment, which runs no plan trigger.
 	s.assignDefaultPlan(ctx, env, user.ID)
+	s.sendEmailVerification(ctx, env, user, ar.app.Name)
 	s.authenticated(w, r, ar, user, true)
 }
 

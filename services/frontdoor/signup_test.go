@@ -5,6 +5,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -14,6 +15,8 @@ import (
 	"github.com/gatehouse-id/gatehouse/services/frontdoor/identity"
 	"github.com/gatehouse-id/gatehouse/services/wasmbuild"
 )
+
+var verifyLink = regexp.MustCompile(`https?://\S+/verify-email\?token=[A-Za-z0-9_-]+`)
 
 // openSignUp follows an authorization URL with prompt=create to the
 // sign-up page.
@@ -151,6 +154,25 @@ func testSignUp(t *testing.T, h *harness) {
 		}
 		if idt.Subject != user.ID || claims.Email != "new.person@example.com" || claims.EmailVerified || claims.Name != "Ada Lovelace" {
 			t.Fatalf("ID token sub %s claims %+v; user %+v", idt.Subject, claims, user)
+		}
+		// A link to confirm the address was sent; it works once.
+		var link string
+		for _, m := range h.p.Outbox().Messages() {
+			if m.To == "new.person@example.com" && m.Subject == "Confirm your email address" {
+				link = verifyLink.FindString(m.Text)
+			}
+		}
+		if link == "" {
+			t.Fatal("no email confirmation link in the outbox")
+		}
+		if p := newBrowser(t).get(link); p.Status != http.StatusOK || !strings.Contains(p.Body, "Your email address is confirmed") {
+			t.Fatalf("confirmation: %d\n%s", p.Status, p.Body)
+		}
+		if u, err := h.ids.GetUser(testContext(t), env, user.ID); err != nil || !u.EmailVerified {
+			t.Fatalf("after the confirmation: %+v, %v", u, err)
+		}
+		if p := newBrowser(t).get(link); p.Status != http.StatusBadRequest {
+			t.Fatalf("second use of the confirmation link: %d", p.Status)
 		}
 		// New users get the environment's default plan.
 		if a, err := h.ids.ActiveAgreement(testContext(t), env, user.ID); err != nil || a.PlanCode != "starter" {

@@ -31,6 +31,7 @@ func (st *Store) Prune(ctx context.Context, now time.Time, ret Retention) (int64
 		{"authentication flows", `DELETE FROM frontdoor.auth_flows WHERE expires_at <= $1`, now},
 		{"preview grants", `DELETE FROM frontdoor.preview_grants WHERE expires_at <= $1`, now},
 		{"password resets", `DELETE FROM frontdoor.password_resets WHERE expires_at <= $1`, now},
+		{"email verifications", `DELETE FROM frontdoor.email_verifications WHERE expires_at <= $1`, now},
 	} {
 		tag, err := st.pool.Exec(ctx, q.sql, q.before)
 		if err != nil {
