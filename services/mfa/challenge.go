@@ -69,7 +69,7 @@ func (s *Service) challenge(ctx context.Context, req api.ChallengeRequest) (api.
 }
 
 // sendCode makes c's code, stores c and delivers the code, within the
-// factor's cooldown and the destination's rate limit.
+// factor's cooldown and the destination's and the user's rate limits.
 func (s *Service) sendCode(ctx context.Context, f *factorRow, c *challengeRow, template string, now time.Time) error {
 	key, err := s.codes.key(ctx, f.env)
 	if err != nil {
@@ -91,15 +91,23 @@ func (s *Service) sendCode(ctx context.Context, f *factorRow, c *challengeRow, t
 		return api.Errorf(natsrpc.CodeFailedPrecondition, api.ReasonResendTooSoon,
 			"a code was sent to factor %s less than %v ago: try again in %ds", f.id, api.ResendCooldown, max(1, int(wait.Seconds()+0.999)))
 	}
-	ok, err = s.store.recordSend(ctx, f.env, keyedHash(key, "destination", destination), now,
-		now.Add(-s.cfg.DestinationWindow), s.cfg.DestinationLimit)
+	verdict, err := s.store.recordSend(ctx, f.env, f.userID, keyedHash(key, "destination", destination), now,
+		sendLimit{since: now.Add(-s.cfg.DestinationWindow), limit: s.cfg.DestinationLimit},
+		sendLimit{since: now.Add(-s.cfg.UserSendWindow), limit: s.cfg.UserSendLimit})
 	if err != nil {
 		return errors.Join(err, s.store.restoreSend(ctx, f.id, prev))
 	}
-	if !ok {
+	switch verdict {
+	case sendDestinationLimited:
 		return errors.Join(api.Errorf(natsrpc.CodeFailedPrecondition, api.ReasonRateLimited,
 			"%d codes were sent to this %s in the last %v, the most allowed: try again later",
 			s.cfg.DestinationLimit, channelNoun(f.typ), s.cfg.DestinationWindow), s.store.restoreSend(ctx, f.id, prev))
+	case sendUserLimited:
+		s.log.WarnContext(ctx, "code refused: the user reached the send limit", "env", f.env, "user", f.userID, "factor", f.id,
+			"limit", s.cfg.UserSendLimit, "window", s.cfg.UserSendWindow.String())
+		return errors.Join(api.Errorf(natsrpc.CodeFailedPrecondition, api.ReasonRateLimited,
+			"%d codes were sent to user %s in the last %v, across all their SMS and email factors, the most allowed: try again later",
+			s.cfg.UserSendLimit, f.userID, s.cfg.UserSendWindow), s.store.restoreSend(ctx, f.id, prev))
 	}
 	code, err := randomDigits(api.CodeDigits)
 	if err != nil {

@@ -14,11 +14,14 @@ import (
 
 // Defaults of Config.
 const (
-	DefaultDeliveryAttempts  = 3
-	DefaultDeliveryBackoff   = 500 * time.Millisecond
-	DefaultDestinationLimit  = 10
-	DefaultDestinationWindow = time.Hour
-	DefaultPruneInterval     = time.Hour
+	DefaultDeliveryAttempts    = 3
+	DefaultDeliveryBackoff     = 500 * time.Millisecond
+	DefaultDestinationLimit    = 10
+	DefaultDestinationWindow   = time.Hour
+	DefaultUserSendLimit       = 10
+	DefaultUserSendWindow      = time.Hour
+	DefaultUnverifiedFactorTTL = 24 * time.Hour
+	DefaultPruneInterval       = time.Hour
 )
 
 // Config wires the service.
@@ -43,8 +46,20 @@ type Config struct {
 	// per DestinationWindow (rate_limited beyond); defaults 10 and 1h.
 	DestinationLimit  int
 	DestinationWindow time.Duration
-	// PruneInterval is how often old challenges and send records are
-	// deleted; default 1h, negative: never.
+	// UserSendLimit codes may go to one user, across all their SMS and
+	// email factors, per UserSendWindow (rate_limited beyond); defaults 10
+	// and 1h. It stops one user from enrolling many numbers, or deleting
+	// and enrolling one again, to send codes without end.
+	UserSendLimit  int
+	UserSendWindow time.Duration
+	// UnverifiedFactorTTL is how long a factor whose first code was never
+	// verified is kept: an older one is deleted (with its secret and
+	// challenges) by the prune loop; default 24h, at least 1h. Verified
+	// factors are never pruned.
+	UnverifiedFactorTTL time.Duration
+	// PruneInterval is how often old challenges, send records and
+	// abandoned unverified factors are deleted; default 1h, negative:
+	// never.
 	PruneInterval time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
@@ -70,6 +85,15 @@ func (c Config) withDefaults() (Config, error) {
 	if c.DestinationWindow == 0 {
 		c.DestinationWindow = DefaultDestinationWindow
 	}
+	if c.UserSendLimit == 0 {
+		c.UserSendLimit = DefaultUserSendLimit
+	}
+	if c.UserSendWindow == 0 {
+		c.UserSendWindow = DefaultUserSendWindow
+	}
+	if c.UnverifiedFactorTTL == 0 {
+		c.UnverifiedFactorTTL = DefaultUnverifiedFactorTTL
+	}
 	if c.PruneInterval == 0 {
 		c.PruneInterval = DefaultPruneInterval
 	}
@@ -85,6 +109,15 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.DestinationWindow < time.Minute {
 		errs = append(errs, fmt.Errorf("DestinationWindow is %v; it must be at least 1m", c.DestinationWindow))
+	}
+	if c.UserSendLimit < 1 {
+		errs = append(errs, fmt.Errorf("UserSendLimit is %d; it must be at least 1", c.UserSendLimit))
+	}
+	if c.UserSendWindow < time.Minute {
+		errs = append(errs, fmt.Errorf("UserSendWindow is %v; it must be at least 1m", c.UserSendWindow))
+	}
+	if c.UnverifiedFactorTTL < time.Hour {
+		errs = append(errs, fmt.Errorf("UnverifiedFactorTTL is %v; it must be at least 1h (time to receive and type a first code)", c.UnverifiedFactorTTL))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return c, fmt.Errorf("mfa: invalid config: %w", err)

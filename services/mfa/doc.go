@@ -35,6 +35,16 @@
 //
 // SMS and email codes go through Config.SMS and Config.Mailer, retried
 // with backoff (delivery_failed after the last attempt). A factor gets at
-// most one code per api.ResendCooldown, and a destination at most
-// Config.DestinationLimit codes per Config.DestinationWindow.
+// most one code per api.ResendCooldown, a destination at most
+// Config.DestinationLimit codes per Config.DestinationWindow, and a user,
+// across all their factors, at most Config.UserSendLimit codes per
+// Config.UserSendWindow (rate_limited beyond either limit).
+//
+// # Pruning
+//
+// Every Config.PruneInterval, challenges older than a day and send records
+// older than the rate limits' windows are deleted, and so are factors
+// never verified that were enrolled more than Config.UnverifiedFactorTTL
+// ago, with their encrypted secrets and challenges. Verified factors are
+// never pruned.
 package mfa

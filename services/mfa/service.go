@@ -32,10 +32,11 @@ type Service struct {
 	done     chan struct{}
 }
 
-// Start registers the MFA endpoints and starts pruning old challenges. The
-// schema must already be migrated (see Schema), and the keys service must
-// be reachable when a TOTP factor is enrolled or verified and when an
-// environment's first code is hashed.
+// Start registers the MFA endpoints and starts pruning old challenges,
+// send records and abandoned unverified factors. The schema must already
+// be migrated (see Schema), and the keys service must be reachable when a
+// TOTP factor is enrolled or verified and when an environment's first code
+// is hashed.
 func Start(ctx context.Context, nc *nats.Conn, pool *pgxpool.Pool, cfg Config) (*Service, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -116,8 +117,8 @@ func (s *Service) Stop(ctx context.Context) error {
 // not found, for a while).
 const challengeRetention = 24 * time.Hour
 
-// pruneLoop deletes old challenges and send records every PruneInterval
-// until Stop.
+// pruneLoop deletes old challenges and send records, and factors never
+// verified within UnverifiedFactorTTL, every PruneInterval until Stop.
 func (s *Service) pruneLoop() {
 	defer close(s.done)
 	if s.cfg.PruneInterval < 0 {
@@ -147,12 +148,16 @@ func (s *Service) pruneOnce() {
 		}
 	}()
 	now := s.now()
-	n, err := s.store.prune(ctx, now.Add(-challengeRetention), now.Add(-s.cfg.DestinationWindow))
+	n, err := s.store.prune(ctx, now.Add(-challengeRetention), now.Add(-max(s.cfg.DestinationWindow, s.cfg.UserSendWindow)))
 	if err != nil {
 		s.log.Warn("pruning old challenges failed", "err", err)
-		return
-	}
-	if n > 0 {
+	} else if n > 0 {
 		s.log.Info("old challenges and send records pruned", "records", n)
+	}
+	f, err := s.store.pruneUnverified(ctx, now.Add(-s.cfg.UnverifiedFactorTTL))
+	if err != nil {
+		s.log.Warn("pruning abandoned unverified factors failed", "err", err, "factors", f)
+	} else if f > 0 {
+		s.log.Info("abandoned unverified factors pruned", "factors", f, "older_than", s.cfg.UnverifiedFactorTTL.String())
 	}
 }

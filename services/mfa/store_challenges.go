@@ -106,30 +106,61 @@ func (s *pgStore) restoreSend(ctx context.Context, id string, prev *time.Time) e
 	return nil
 }
 
-// recordSend counts a send to destination unless limit sends were made
-// since; it reports whether the send may go.
-func (s *pgStore) recordSend(ctx context.Context, env string, destination []byte, now, since time.Time, limit int) (bool, error) {
-	ok := false
+// sendLimit is at most limit sends since a time.
+type sendLimit struct {
+	since time.Time
+	limit int
+}
+
+// sendVerdict is what recordSend decided.
+type sendVerdict int
+
+const (
+	sendAllowed            sendVerdict = iota // counted: the code may go
+	sendDestinationLimited                    // the destination had its limit
+	sendUserLimited                           // the user had their limit
+)
+
+// recordSend counts a send of user's code to destination unless the
+// destination had dest.limit sends since dest.since, or the user (across
+// all their factors, in env) had user.limit since user.since. Both are
+// counted in one transaction, under the user's lock (lockUser) and then
+// the destination's, so concurrent sends cannot pass either limit.
+func (s *pgStore) recordSend(ctx context.Context, env, userID string, destination []byte, now time.Time, dest, user sendLimit) (sendVerdict, error) {
+	verdict := sendAllowed
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		verdict = sendAllowed
+		// Always the user's lock first, then the destination's: one order
+		// for every transaction taking both, so none deadlock.
+		if err := lockUser(ctx, tx, env, userID); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('mfa.sends:' || $1 || ':' || encode($2, 'hex')))`, env, destination); err != nil {
 			return err
 		}
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM mfa.sends WHERE env = $1 AND destination = $2 AND sent_at > $3`,
-			env, destination, since).Scan(&n); err != nil {
+		var toDest, toUser int
+		if err := tx.QueryRow(ctx, `SELECT
+			(SELECT count(*) FROM mfa.sends WHERE env = $1 AND destination = $2 AND sent_at > $3),
+			(SELECT count(*) FROM mfa.sends WHERE env = $1 AND user_id = $4 AND sent_at > $5)`,
+			env, destination, dest.since, userID, user.since).Scan(&toDest, &toUser); err != nil {
 			return err
 		}
-		if n >= limit {
+		switch {
+		case toDest >= dest.limit:
+			verdict = sendDestinationLimited
+			return nil
+		case toUser >= user.limit:
+			verdict = sendUserLimited
 			return nil
 		}
-		ok = true
-		_, err := tx.Exec(ctx, `INSERT INTO mfa.sends (env, destination, sent_at) VALUES ($1, $2, $3)`, env, destination, now)
+		_, err := tx.Exec(ctx, `INSERT INTO mfa.sends (env, user_id, destination, sent_at) VALUES ($1, $2, $3, $4)`,
+			env, userID, destination, now)
 		return err
 	})
 	if err != nil {
-		return false, fmt.Errorf("count the codes sent to a destination: %w", err)
+		return sendAllowed, fmt.Errorf("count the codes sent to user %s and to their destination: %w", userID, err)
 	}
-	return ok, nil
+	return verdict, nil
 }
 
 // verifyResult is what verify decided.

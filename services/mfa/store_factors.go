@@ -228,3 +228,49 @@ func (s *pgStore) prune(ctx context.Context, challengesBefore, sendsBefore time.
 	}
 	return a.RowsAffected() + b.RowsAffected(), nil
 }
+
+// pruneBatch is how many users' abandoned factors pruneUnverified looks up
+// at a time.
+const pruneBatch = 500
+
+// pruneUnverified deletes the factors never verified that were enrolled
+// before before, with their encrypted secrets and (by cascade) their
+// challenges; it returns how many. Each user's are deleted under the
+// user's lock (lockUser), checked again there, so a factor being verified
+// at that moment is either verified first and kept, or gone before its
+// verification reads it.
+func (s *pgStore) pruneUnverified(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	for {
+		rows, err := s.pool.Query(ctx, `SELECT DISTINCT env, user_id FROM mfa.factors
+			WHERE NOT verified AND created_at < $1 LIMIT $2`, before, pruneBatch)
+		if err != nil {
+			return total, fmt.Errorf("find abandoned unverified factors: %w", err)
+		}
+		type user struct{ env, id string }
+		users, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (user, error) {
+			var u user
+			return u, row.Scan(&u.env, &u.id)
+		})
+		if err != nil {
+			return total, fmt.Errorf("find abandoned unverified factors: %w", err)
+		}
+		for _, u := range users {
+			err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+				if err := lockUser(ctx, tx, u.env, u.id); err != nil {
+					return err
+				}
+				tag, err := tx.Exec(ctx, `DELETE FROM mfa.factors WHERE env = $1 AND user_id = $2
+					AND NOT verified AND created_at < $3`, u.env, u.id, before)
+				total += tag.RowsAffected()
+				return err
+			})
+			if err != nil {
+				return total, fmt.Errorf("prune the unverified factors of %s: %w", u.id, err)
+			}
+		}
+		if len(users) < pruneBatch {
+			return total, nil
+		}
+	}
+}

@@ -6,7 +6,8 @@ import "time"
 const (
 	// SubjectEnroll starts enrolling a factor: EnrollRequest →
 	// EnrollResponse. The factor is unverified (unusable for sign-in)
-	// until a first challenge of it is verified.
+	// until a first challenge of it is verified; one left unverified is
+	// deleted after a while (a day by default).
 	SubjectEnroll = "gatehouse.mfa.enroll"
 	// SubjectFactors lists a user's factors: UserRequest → FactorsResponse.
 	SubjectFactors = "gatehouse.mfa.factors"

@@ -38,7 +38,8 @@ const (
 	// failed after retries.
 	ReasonDeliveryFailed = "delivery_failed"
 	// ReasonRateLimited (failed_precondition): too many codes were sent
-	// to one phone number or email address lately.
+	// to one phone number or email address, or to one user across all
+	// their factors, lately.
 	ReasonRateLimited = "rate_limited"
 )
 
