@@ -82,6 +82,25 @@ func (p *Platform) Demo() *demo.Demo { return p.demo }
 // pathOutbox is the development outbox page.
 const pathOutbox = "/dev/outbox"
 
+// frontdoorMailer is where the frontdoor's email goes (reset links, email
+// confirmation, change notices): the outbox in development, the
+// configured SMTP server in production, or nowhere (nil) without one —
+// then there are no reset links at all.
+func (p *Platform) frontdoorMailer() (delivery.Mailer, error) {
+	if out := p.devOutbox(); out != nil {
+		return out, nil
+	}
+	mailer, _, err := p.cfg.providers()
+	if err != nil {
+		return nil, err
+	}
+	if mailer == nil {
+		p.log.Warn("no SMTP server is configured (-smtp-host): password reset, email confirmation and change notices are off")
+		return nil, nil
+	}
+	return mailer, nil
+}
+
 // devOutbox returns the development outbox, created and routed on first
 // use, or nil outside development mode: in development every message
 // (reset links, one-time codes) goes to its page, never out.
@@ -372,8 +391,12 @@ func (p *Platform) startFrontdoor(ctx context.Context) (func(context.Context) er
 	if p.cfg.SignInIPLimit > 0 {
 		fcfg.IPLimit = frontdoor.Limit{Max: p.cfg.SignInIPLimit, Window: frontdoor.DefaultIPLimit.Window}
 	}
-	if out := p.devOutbox(); out != nil {
-		fcfg.Mailer = out
+	mailer, err := p.frontdoorMailer()
+	if err != nil {
+		return nil, err
+	}
+	if mailer != nil {
+		fcfg.Mailer = mailer
 	}
 	svc, err := frontdoor.Start(ctx, p.nc, p.pool, fcfg)
 	if err != nil {
