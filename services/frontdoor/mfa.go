@@ -105,6 +105,12 @@ func decideMFA(mctx mapi.Context, d wapi.Decision, stepUp bool, now time.Time) m
 			p.factors = append(p.factors, f)
 		}
 	}
+	if mctx.HasFactors {
+		// A user who has a factor proves it; a password alone never adds
+		// another (not even when the workflow or the policy leaves none of
+		// theirs usable in this sign-in).
+		return p
+	}
 	for _, name := range mctx.EnabledFactors {
 		t := factorTypeOf(name)
 		if t == "" || t == mapi.FactorBackupCode {
@@ -140,10 +146,12 @@ func factorTypeOf(kinde string) mapi.FactorType {
 // age); otherwise the session is held to the same rule as a new sign-in:
 // a session made before the policy became required, or before the user
 // had a factor, or during the grace period that has since ended, is
-// asked for MFA now rather than answered for the rest of its life. Its
-// workflow runs too, so that a "skip" the sign-in got still applies. The
-// grace-period notice is not shown again to a session: it was shown when
-// it signed in.
+// asked for MFA now rather than answered for the rest of its life. The
+// workflow runs for a session only when the policy or the client would
+// ask for MFA, so that its "skip" still applies; a workflow's "required"
+// takes effect at sign-in (running user:pre_mfa on every single sign-on
+// request would cost a trigger per authorization). The grace-period
+// notice is not shown again to a session: it was shown when it signed in.
 //
 // When MFA is needed the flow waits at StageMFA and the browser goes to
 // the MFA page; prompt=none gets interaction_required instead. Setting up
@@ -221,7 +229,7 @@ func (s *Server) mfaGate(w http.ResponseWriter, r *http.Request, st *authState) 
 		st.mfa = mfaState{Step: mfaStepEnroll, EnrollTypes: plan.enrollTypes}
 	default:
 		pages.Render(w, http.StatusForbidden, pages.Message{Title: "Additional verification required",
-			Text: "This sign-in requires multi-factor authentication, but no second factor is available to you. Contact the application's administrators."})
+			Text: "This sign-in requires multi-factor authentication, but none of your second factors can be used for it, and a new one cannot be set up here. Contact the application's administrators."})
 		return false
 	}
 	s.pause(w, r, st, authstore.StageMFA, pathMFA)

@@ -19,7 +19,8 @@ func TestDecideMFA(t *testing.T) {
 	sms := mapi.Factor{ID: "auth_factor_2", Type: mapi.FactorSMS, Verified: true}
 	all := []string{mapi.KindeFactorAuthenticatorApp, mapi.KindeFactorSMS, mapi.KindeFactorEmail, mapi.KindeFactorBackupCode}
 	ctx := func(policy string, factors ...mapi.Factor) mapi.Context {
-		return mapi.Context{Policy: policy, Context: mapi.ContextEnvironment, EnabledFactors: all, Factors: factors}
+		return mapi.Context{Policy: policy, Context: mapi.ContextEnvironment, EnabledFactors: all, Factors: factors,
+			HasFactors: len(factors) > 0}
 	}
 	for _, tc := range []struct {
 		name       string
@@ -63,6 +64,10 @@ func TestDecideMFA(t *testing.T) {
 			d: wapi.Decision{MFAPolicy: "required"}, required: true, enroll: []mapi.FactorType{mapi.FactorTOTP, mapi.FactorSMS, mapi.FactorEmail}},
 		{name: "locked", mctx: func() mapi.Context { c := ctx(mapi.PolicyRequired, totp); c.Locked = true; return c }(), required: true,
 			factors: []string{"auth_factor_1"}, lockedPlan: true},
+		{name: "challengeWith leaving none of the user's factors offers no enrollment", mctx: ctx(mapi.PolicyRequired, totp),
+			d: wapi.Decision{ChallengeWith: []string{mapi.KindeFactorSMS}}, required: true},
+		{name: "factors no longer allowed offer no enrollment", mctx: mapi.Context{Policy: mapi.PolicyRequired, EnabledFactors: all, HasFactors: true},
+			required: true},
 		{name: "only allowed factors can be enrolled", mctx: mapi.Context{Policy: mapi.PolicyRequired, EnabledFactors: []string{mapi.KindeFactorEmail}},
 			required: true, enroll: []mapi.FactorType{mapi.FactorEmail}},
 	} {
@@ -72,7 +77,7 @@ func TestDecideMFA(t *testing.T) {
 			for _, f := range p.factors {
 				ids = append(ids, f.ID)
 			}
-			if p.required != tc.required || (tc.required && !slices.Equal(ids, tc.factors)) || (tc.enroll != nil && !slices.Equal(p.enrollTypes, tc.enroll)) ||
+			if p.required != tc.required || (tc.required && !slices.Equal(ids, tc.factors)) || (tc.required && !slices.Equal(p.enrollTypes, tc.enroll)) ||
 				(p.graceEndsAt != nil) != tc.gracePlan || p.locked != tc.lockedPlan {
 				t.Fatalf("plan %+v (factors %v), want required=%v factors=%v enroll=%v grace=%v locked=%v",
 					p, ids, tc.required, tc.factors, tc.enroll, tc.gracePlan, tc.lockedPlan)

@@ -156,8 +156,8 @@ func testMFA(t *testing.T, h *harness) {
 	}
 	b3 := newBrowser(t)
 	p = b3.get(b3.submit(b3.openSignIn(c.authRequest().url), "second@example.com", password).Location)
-	if q := b3.mfaPost(p, "verify", url.Values{"code": {next}}); q.Status == http.StatusSeeOther {
-		t.Fatal("a TOTP code was accepted twice")
+	if q := b3.mfaPost(p, "verify", url.Values{"code": {next}}); q.Status != http.StatusUnauthorized || !strings.Contains(q.Body, "That code is not right.") {
+		t.Fatalf("a TOTP code used twice: %d\n%s", q.Status, q.Body)
 	}
 
 	// A backup code works once.

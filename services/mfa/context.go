@@ -39,7 +39,16 @@ func (s *Service) context(ctx context.Context, req api.ContextRequest) (api.Cont
 		if org != nil {
 			out.Policy, out.Context, requiredSince = org.Policy, api.ContextOrganization, org.RequiredSince
 			if len(org.AllowedFactors) > 0 {
-				allowed = org.AllowedFactors
+				// An organization narrows the environment's factors; a type
+				// the environment does not allow (which enroll and verify
+				// refuse) stays off.
+				var narrowed []api.FactorType
+				for _, t := range org.AllowedFactors {
+					if slices.Contains(allowed, t) {
+						narrowed = append(narrowed, t)
+					}
+				}
+				allowed = narrowed
 			}
 		}
 	}
@@ -54,7 +63,9 @@ func (s *Service) context(ctx context.Context, req api.ContextRequest) (api.Cont
 		return api.Context{}, err
 	}
 	for _, f := range factors {
-		if f.verified && slices.Contains(allowed, f.typ) && (f.typ != api.FactorBackupCode || f.remaining > 0) {
+		usable := f.verified && (f.typ != api.FactorBackupCode || f.remaining > 0)
+		out.HasFactors = out.HasFactors || usable
+		if usable && slices.Contains(allowed, f.typ) {
 			out.Factors = append(out.Factors, f.public())
 		}
 	}

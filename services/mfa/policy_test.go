@@ -85,6 +85,13 @@ func TestPolicyResolution(t *testing.T) {
 		!slices.Equal(c.EnabledFactors, []string{api.KindeFactorAuthenticatorApp}) {
 		t.Fatalf("organization with its own factors: %+v", c)
 	}
+	// An organization only narrows: email, which the environment does not
+	// allow, stays off.
+	must[api.OrgPolicy, api.OrgPolicy](t, h.nc, api.SubjectSetOrgPolicy, api.OrgPolicy{Env: env, OrgCode: "org_wide",
+		Policy: api.PolicyRequired, AllowedFactors: []api.FactorType{api.FactorEmail, api.FactorSMS}})
+	if c := h.context(api.ContextRequest{UserID: "u_old", OrgCode: "org_wide"}); !slices.Equal(c.EnabledFactors, []string{api.KindeFactorSMS}) {
+		t.Fatalf("organization allowing more than the environment: %+v", c.EnabledFactors)
+	}
 	got := must[api.OrgRequest, api.OrgPolicy](t, h.nc, api.SubjectGetOrgPolicy, api.OrgRequest{Env: env, OrgCode: "org_strict"})
 	if got.Policy != api.PolicyRequired || got.RequiredSince == nil {
 		t.Fatalf("org policy %+v", got)

@@ -46,7 +46,8 @@ type OrgPolicy struct {
 	Env     string `json:"env"`
 	OrgCode string `json:"orgCode"`
 	Policy  string `json:"policy"`
-	// AllowedFactors, when not empty, replaces the environment's.
+	// AllowedFactors, when not empty, narrows the environment's: the
+	// types in both are allowed in the organization.
 	AllowedFactors []FactorType `json:"allowedFactors,omitempty"`
 	// RequiredSince is when the override last became required (set by the
 	// service); it starts the grace period in the organization.
@@ -92,6 +93,10 @@ type Context struct {
 	IsUserConnectionExempt bool     `json:"isUserConnectionExempt"`
 	// Factors are the user's verified factors of the allowed types.
 	Factors []Factor `json:"factors"`
+	// HasFactors is true when the user has any verified factor (or unused
+	// backup codes), allowed here or not: such a user is never offered to
+	// set up a new factor with a password alone.
+	HasFactors bool `json:"hasFactors"`
 	// GraceEndsAt is set when the user has no verified factor and may
 	// still sign in without one until then.
 	GraceEndsAt *time.Time `json:"graceEndsAt,omitempty"`
