@@ -46,14 +46,8 @@ func (s *Server) chooseOrganizationForm(st *authState, orgs []identity.UserOrgan
 // chosen, and resumes the flow with it.
 func (s *Server) chooseOrganization(w http.ResponseWriter, r *http.Request) {
 	env := envOf(r.Context())
-	form, e := parsePost(w, r)
-	if e != nil {
-		badQuery(w, e)
-		return
-	}
-	if !s.checkCSRF(r, env, form) {
-		pages.Render(w, http.StatusForbidden, pages.Message{Title: "Your form expired",
-			Text: "The form was not sent from this page, or it is too old. Go back, reload the page and try again."})
+	form, ok := s.postedForm(w, r, "", nil)
+	if !ok {
 		return
 	}
 	st, ok := s.resume(w, r, authstore.StageOrganization, false)

@@ -106,16 +106,8 @@ func enrollLabel(t mapi.FactorType) string {
 // pick a factor, verify a code, send a new one, use a backup code, set up
 // a factor, continue after the backup codes or the grace notice.
 func (s *Server) mfa(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	env := envOf(ctx)
-	form, e := parsePost(w, r)
-	if e != nil {
-		badQuery(w, e)
-		return
-	}
-	if !s.checkCSRF(r, env, form) {
-		pages.Render(w, http.StatusForbidden, pages.Message{Title: "Your form expired",
-			Text: "The form was not sent from this page, or it is too old. Go back, reload the page and try again."})
+	form, ok := s.postedForm(w, r, "", nil)
+	if !ok {
 		return
 	}
 	st, ok := s.resume(w, r, authstore.StageMFA, false)

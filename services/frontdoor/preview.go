@@ -98,24 +98,8 @@ func (s *Server) previewForm(ar *authRequest, csrf string) pages.Preview {
 func (s *Server) preview(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	env := envOf(ctx)
-	q, e := parseQuery(r)
-	if e != nil {
-		badQuery(w, e)
-		return
-	}
-	form, e := parsePost(w, r)
-	if e != nil {
-		badQuery(w, e)
-		return
-	}
-	if !s.checkCSRF(r, env, form) {
-		pages.Render(w, http.StatusForbidden, pages.Message{Title: "Your form expired",
-			Text: "The form was not sent from this page, or it is too old. Go back, reload the page and try again."})
-		return
-	}
-	ar, f := s.parseAuthRequest(ctx, env, q)
-	if f != nil {
-		s.fail(w, r, ar, f)
+	ar, form, ok := s.postedAuthForm(w, r, "", nil)
+	if !ok {
 		return
 	}
 	if ar.deployID == "" {

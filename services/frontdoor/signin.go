@@ -62,25 +62,8 @@ func (s *Server) signInForm(ar *authRequest, csrf, email string) pages.SignIn {
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	env := envOf(ctx)
-	q, e := parseQuery(r)
-	if e != nil {
-		badQuery(w, e)
-		return
-	}
-	form, e := parsePost(w, r)
-	if e != nil {
-		badQuery(w, e)
-		return
-	}
-	if !s.checkCSRF(r, env, form) {
-		s.metrics.signIn(signInCSRFRejected)
-		pages.Render(w, http.StatusForbidden, pages.Message{Title: "Your sign-in form expired",
-			Text: "The form was not sent from this sign-in page, or it is too old. Go back, reload the page and sign in again."})
-		return
-	}
-	ar, f := s.parseAuthRequest(ctx, env, q)
-	if f != nil {
-		s.fail(w, r, ar, f)
+	ar, form, ok := s.postedAuthForm(w, r, "sign-in", func() { s.metrics.signIn(signInCSRFRejected) })
+	if !ok {
 		return
 	}
 	if r = s.checkPreview(w, r, ar); r == nil {

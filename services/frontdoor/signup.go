@@ -69,24 +69,8 @@ func (s *Server) signUpForm(ar *authRequest, csrf string) pages.SignUp {
 func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	env := envOf(ctx)
-	q, e := parseQuery(r)
-	if e != nil {
-		badQuery(w, e)
-		return
-	}
-	form, e := parsePost(w, r)
-	if e != nil {
-		badQuery(w, e)
-		return
-	}
-	if !s.checkCSRF(r, env, form) {
-		pages.Render(w, http.StatusForbidden, pages.Message{Title: "Your sign-up form expired",
-			Text: "The form was not sent from this sign-up page, or it is too old. Go back, reload the page and try again."})
-		return
-	}
-	ar, f := s.parseAuthRequest(ctx, env, q)
-	if f != nil {
-		s.fail(w, r, ar, f)
+	ar, form, ok := s.postedAuthForm(w, r, "sign-up", nil)
+	if !ok {
 		return
 	}
 	if r = s.checkPreview(w, r, ar); r == nil {
