@@ -10,14 +10,12 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
-	"io"
-	"log"
 	"math/big"
 	"net"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
+	"github.com/gatehouse-id/gatehouse/services/delivery/smtptest"
 )
 
 // TestSMTPMailerSendIsBoundedByItsContext: a server that greets and then
@@ -91,32 +89,6 @@ func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}, pool
 }
 
-// startTLSSMTP is startSMTP with TLS: STARTTLS offered, or TLS from the
-// first byte when implicit.
-func startTLSSMTP(t *testing.T, cert tls.Certificate, implicit bool) *smtpServer {
-	t.Helper()
-	s := &smtpServer{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return &smtpSession{srv: s, user: "relay", password: "relay-password"}, nil
-	}))
-	srv.Domain = "localhost"
-	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
-	srv.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are what these tests make
-	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	var ln net.Listener
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.port = ln.Addr().(*net.TCPAddr).Port
-	if implicit {
-		ln = tls.NewListener(ln, srv.TLSConfig)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return s
-}
-
 // TestSMTPMailerVerifiesTheServerCertificate: STARTTLS (the default) and
 // implicit TLS refuse a certificate no trusted authority signed, and
 // deliver, with the password, once RootCAs trusts it.
@@ -124,10 +96,11 @@ func TestSMTPMailerVerifiesTheServerCertificate(t *testing.T) {
 	cert, pool := selfSigned(t)
 	for _, mode := range []string{SMTPTLSMandatory, SMTPTLSImplicit} {
 		t.Run(mode, func(t *testing.T) {
-			srv := startTLSSMTP(t, cert, mode == SMTPTLSImplicit)
+			srv := smtptest.Start(t, smtptest.Options{User: "relay", Password: "relay-password",
+				TLS: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, Implicit: mode == SMTPTLSImplicit})
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			cfg := SMTPConfig{Host: "127.0.0.1", Port: srv.port, TLS: mode, Username: "relay", Password: "relay-password",
+			cfg := SMTPConfig{Host: "127.0.0.1", Port: srv.Port, TLS: mode, Username: "relay", Password: "relay-password",
 				From: "no-reply@gatehouse.example.test", Timeout: 5 * time.Second}
 			untrusting, err := NewSMTPMailer(cfg)
 			if err != nil {
@@ -137,7 +110,7 @@ func TestSMTPMailerVerifiesTheServerCertificate(t *testing.T) {
 			if err := untrusting.Send(ctx, "production", Email{To: "ada@example.com", Subject: "s", Text: "t"}); !errors.As(err, &unknown) {
 				t.Fatalf("a self-signed server certificate: %v, want an unknown authority error", err)
 			}
-			if n := len(srv.received()); n != 0 {
+			if n := len(srv.Messages()); n != 0 {
 				t.Fatalf("%d messages delivered to an untrusted server", n)
 			}
 			cfg.RootCAs = pool
@@ -148,7 +121,7 @@ func TestSMTPMailerVerifiesTheServerCertificate(t *testing.T) {
 			if err := trusting.Send(ctx, "production", Email{To: "ada@example.com", Subject: "s", Text: "t"}); err != nil {
 				t.Fatalf("a trusted server certificate: %v", err)
 			}
-			if got := srv.received(); len(got) != 1 || got[0].user != "relay" {
+			if got := srv.Messages(); len(got) != 1 || got[0].User != "relay" {
 				t.Fatalf("server received %+v", got)
 			}
 		})

@@ -136,14 +136,14 @@ func TestEmailFactorThroughSMTP(t *testing.T) {
 	if c.ExpiresAt == nil {
 		t.Fatal("email challenge without expiry")
 	}
-	msgs := h.smtp.messages()
-	if len(msgs) != 1 || len(msgs[0].to) != 1 || msgs[0].to[0] != "ada@example.com" ||
-		!strings.Contains(msgs[0].data, "Subject: Your verification code") {
+	msgs := h.smtp.Messages()
+	if len(msgs) != 1 || len(msgs[0].To) != 1 || msgs[0].To[0] != "ada@example.com" ||
+		!strings.Contains(msgs[0].Data, "Subject: Your verification code") {
 		t.Fatalf("SMTP server received %+v", msgs)
 	}
-	m := regexp.MustCompile(`code is ([0-9]{6})\.`).FindStringSubmatch(msgs[0].data)
+	m := regexp.MustCompile(`code is ([0-9]{6})\.`).FindStringSubmatch(msgs[0].Data)
 	if m == nil {
-		t.Fatalf("no code in the email:\n%s", msgs[0].data)
+		t.Fatalf("no code in the email:\n%s", msgs[0].Data)
 	}
 	r := h.mustVerify(user, c.ID, m[1])
 	if !r.Valid || r.Method != "email" {

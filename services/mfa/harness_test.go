@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -17,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,6 +29,8 @@ import (
 	"github.com/gatehouse-id/gatehouse/services/keys"
 	"github.com/gatehouse-id/gatehouse/services/mfa"
 	"github.com/gatehouse-id/gatehouse/services/mfa/api"
+
+	"github.com/gatehouse-id/gatehouse/services/delivery/smtptest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -83,7 +83,7 @@ type harness struct {
 	clock *clock
 	logs  *syncBuffer
 	sms   *smsProvider
-	smtp  *smtpServer
+	smtp  *smtptest.Server
 	svc   *mfa.Service
 }
 
@@ -114,13 +114,13 @@ func newHarness(t *testing.T, configure ...func(*mfa.Config)) *harness {
 	t.Cleanup(func() { _ = ks.Stop(context.Background()) })
 
 	h := &harness{t: t, nc: nc, pool: pool, reg: prometheus.NewRegistry(), logs: &syncBuffer{},
-		clock: &clock{now: time.Now().Truncate(time.Second)}, sms: startSMSProvider(t), smtp: startSMTP(t)}
+		clock: &clock{now: time.Now().Truncate(time.Second)}, sms: startSMSProvider(t), smtp: smtptest.Start(t, smtptest.Options{})}
 	sender, err := delivery.NewTwilioSender(delivery.TwilioConfig{BaseURL: h.sms.srv.URL, AccountSID: "AC_test",
 		AuthToken: "test-token", From: "+15550000000"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mailer, err := delivery.NewSMTPMailer(delivery.SMTPConfig{Host: "127.0.0.1", Port: h.smtp.port, TLS: delivery.SMTPTLSNone,
+	mailer, err := delivery.NewSMTPMailer(delivery.SMTPConfig{Host: "127.0.0.1", Port: h.smtp.Port, TLS: delivery.SMTPTLSNone,
 		From: "no-reply@gatehouse.example.test"})
 	if err != nil {
 		t.Fatal(err)
@@ -340,62 +340,3 @@ func (p *smsProvider) failNext(n int) {
 	p.fails = n
 	p.mu.Unlock()
 }
-
-// smtpServer is a real SMTP server on loopback (go-smtp) keeping what it
-// receives.
-type smtpServer struct {
-	mu   sync.Mutex
-	msgs []smtpMessage
-	port int
-}
-
-type smtpMessage struct {
-	to   []string
-	data string
-}
-
-func startSMTP(t *testing.T) *smtpServer {
-	t.Helper()
-	s := &smtpServer{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &smtpSession{srv: s}, nil }))
-	srv.Domain = "localhost"
-	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.port = ln.Addr().(*net.TCPAddr).Port
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return s
-}
-
-func (s *smtpServer) messages() []smtpMessage {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]smtpMessage(nil), s.msgs...)
-}
-
-type smtpSession struct {
-	srv *smtpServer
-	cur smtpMessage
-}
-
-func (s *smtpSession) Mail(string, *smtp.MailOptions) error { s.cur = smtpMessage{}; return nil }
-func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.cur.to = append(s.cur.to, to)
-	return nil
-}
-func (s *smtpSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.cur.data = string(b)
-	s.srv.mu.Lock()
-	s.srv.msgs = append(s.srv.msgs, s.cur)
-	s.srv.mu.Unlock()
-	return nil
-}
-func (s *smtpSession) Reset()        { s.cur = smtpMessage{} }
-func (s *smtpSession) Logout() error { return nil }

@@ -37,8 +37,8 @@ func TestNoCodeOrSecretInLogsOrTables(t *testing.T) {
 
 	em := h.mustEnroll(api.EnrollRequest{UserID: user, Type: api.FactorEmail, Email: "ada@example.com"})
 	c = h.mustChallenge(user, em.Factor.ID)
-	msgs := h.smtp.messages()
-	emailCode := regexp.MustCompile(`code is ([0-9]{6})`).FindStringSubmatch(msgs[len(msgs)-1].data)[1]
+	msgs := h.smtp.Messages()
+	emailCode := regexp.MustCompile(`code is ([0-9]{6})`).FindStringSubmatch(msgs[len(msgs)-1].Data)[1]
 	secrets = append(secrets, emailCode)
 	h.mustVerify(user, c.ID, emailCode)
 

@@ -68,7 +68,7 @@ func TestUserSendLimit(t *testing.T) {
 	if n := len(h.sms.requests()); n != 3 {
 		t.Fatalf("%d SMS sent, want 3", n)
 	}
-	if n := len(h.smtp.messages()); n != 0 {
+	if n := len(h.smtp.Messages()); n != 0 {
 		t.Fatalf("%d emails sent past the user's limit", n)
 	}
 	// A refused code leaves no cooldown behind.
@@ -104,7 +104,7 @@ func TestUserSendLimit(t *testing.T) {
 	}
 	h.clock.Advance(api.ResendCooldown)
 	wantUserLimited(challengeIn(env, user, second))
-	if n := len(h.smtp.messages()); n != 1 {
+	if n := len(h.smtp.Messages()); n != 1 {
 		t.Fatalf("%d emails sent, want 1", n)
 	}
 }
