@@ -4,30 +4,12 @@ import (
 	"html"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	mapi "github.com/gatehouse-id/gatehouse/services/mfa/api"
 )
-
-var sixDigits = regexp.MustCompile(`\b\d{6}\b`)
-
-// latestOutboxCode returns the code of the newest message of channel to to in
-// the development outbox.
-func latestOutboxCode(t *testing.T, h *harness, channel, to string) string {
-	t.Helper()
-	for _, m := range h.p.Outbox().Messages() {
-		if m.Channel == channel && m.To == to {
-			if c := sixDigits.FindString(m.Text); c != "" {
-				return c
-			}
-		}
-	}
-	t.Fatalf("no %s code to %s in the outbox", channel, to)
-	return ""
-}
 
 // testMFADelivery sets up SMS and email factors on the hosted MFA page,
 // with the codes read from the development outbox.
@@ -63,7 +45,7 @@ func testMFADelivery(t *testing.T, h *harness) {
 	if p.Status != http.StatusOK || !strings.Contains(html.UnescapeString(p.Body), "We sent a 6-digit code to") {
 		t.Fatalf("SMS enroll: %d\n%s", p.Status, p.Body)
 	}
-	smsCode := latestOutboxCode(t, h, "sms", "+15551234567")
+	smsCode := h.lastCode(t, "+15551234567")
 	wrong := "000000"
 	if smsCode == wrong {
 		wrong = "000001"
@@ -97,7 +79,7 @@ func testMFADelivery(t *testing.T, h *harness) {
 	if p.Status != http.StatusOK {
 		t.Fatalf("email enroll: %d\n%s", p.Status, p.Body)
 	}
-	p = b.mfaPost(p, "verify", url.Values{"code": {latestOutboxCode(t, h, "email", "mailed@example.com")}})
+	p = b.mfaPost(p, "verify", url.Values{"code": {h.lastCode(t, "mailed@example.com")}})
 	tok = c.exchange(t, h, env, b.mfaPost(p, "continue", nil), ar)
 	if amr, _ := c.amrACR(t, tok); !slices.Equal(amr, []string{"pwd", "mfa", "email"}) {
 		t.Fatalf("amr %v", amr)
